@@ -1,0 +1,135 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <lossstudio/core/result.h>
+
+namespace lossstudio::core {
+
+/// Where the examples come from. JSON object "data".
+struct DataConfig {
+    /// fashion-mnist (default, found by itself), mnist, kmnist, cifar10, cifar100, csv, synthetic.
+    std::string name = "fashion-mnist";
+    /// Folder (IDX / CIFAR) or file (CSV) for datasets that are not found by themselves.
+    std::string path;
+    /// Stratified fraction of the training set held out for validation (meta-objective, eval).
+    double validationFraction = 0.1;
+    /// Standardise features with the training split's mean and standard deviation.
+    bool normalize = true;
+    /// Use only this many training examples (stratified); 0 means all.
+    std::int64_t trainLimit = 0;
+    /// Use only this many test examples; 0 means all.
+    std::int64_t testLimit = 0;
+    /// CSV: zero-based label column; -1 means the last column.
+    int csvLabelColumn = -1;
+    /// CSV: the first line is a header.
+    bool csvHeader = true;
+    /// synthetic: Gaussian class blobs, for tests and demos.
+    int syntheticClasses = 4;
+    int syntheticFeatures = 8;
+    std::int64_t syntheticSamples = 1024;
+};
+
+/// The base model. JSON object "model".
+struct ModelConfig {
+    /// logistic, mlp, lenet5, allcnnc, vgg16, resnet18, wrn16_8.
+    std::string name = "mlp";
+    /// MLP hidden widths.
+    std::vector<std::int64_t> hidden = {1000, 1000};
+};
+
+/// The base optimiser and its learning-rate schedule. JSON object "optimizer".
+struct OptimizerConfig {
+    std::string name = "sgd";  ///< sgd or adam
+    double lr = 0.01;
+    double momentum = 0.0;
+    bool nesterov = false;
+    double weightDecay = 0.0;
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double eps = 1e-8;
+    /// Steps at which the learning rate is multiplied by gamma.
+    std::vector<std::int64_t> milestones;
+    double gamma = 0.1;
+};
+
+/// The learned loss network l_phi(y, p). JSON object "loss".
+struct LossNetConfig {
+    int hiddenWidth = 40;
+    int hiddenLayers = 2;
+    /// smooth_leaky_relu, relu, or auto (smooth_leaky_relu for adalfl, relu for ml3).
+    std::string activation = "auto";
+    double gamma = 0.25;  ///< smooth leaky ReLU slope mix
+    double beta = 2.0;    ///< smooth leaky ReLU sharpness
+    std::string output = "softplus";  ///< softplus or none
+    std::string reduction = "mean";   ///< mean or sum over classes
+};
+
+/// Meta-learning of the loss (ML3 / AdaLFL). JSON object "meta".
+struct MetaConfig {
+    double lr = 1e-3;                   ///< Adam learning rate for phi
+    std::int64_t initSteps = 2500;      ///< S_init, Phase A (offline initialisation)
+    std::string batches = "validation"; ///< validation or train: where the meta-objective looks
+    int maxFailures = 5;                ///< consecutive divergence recoveries before "diverged"
+};
+
+/// One experiment, complete. Plain value; JSON round-trip with parseRunConfig / toJson.
+struct RunConfig {
+    std::string name;
+    /// cross_entropy, ml3, adalfl.
+    std::string method = "adalfl";
+    std::uint64_t seed = 0;
+    std::int64_t steps = 10000;       ///< base-model training steps T
+    std::int64_t batchSize = 128;
+    int threads = 0;                  ///< 0 means every core
+    std::string device = "cpu";       ///< cpu or cuda
+    std::int64_t evalInterval = 500;  ///< steps between validation / test evaluations
+    std::int64_t evalBatchSize = 1000;
+    std::int64_t snapshotInterval = 100;   ///< steps between learned-loss snapshots
+    int snapshotPoints = 101;              ///< p-grid size of a snapshot
+    std::int64_t checkpointInterval = 1000;  ///< 0: only when stopped
+    DataConfig data;
+    ModelConfig model;
+    OptimizerConfig optimizer;
+    LossNetConfig loss;
+    MetaConfig meta;
+};
+
+/// What a config key holds, for --set, the GUI and documentation.
+enum class ConfigType { Bool, Int, UInt, Real, String, IntList };
+
+struct ConfigField {
+    std::string key;          ///< dotted path, e.g. "optimizer.lr"
+    ConfigType type;
+    std::string description;
+    std::vector<std::string> choices;  ///< allowed values of a String field (empty: any)
+    double min = 0;           ///< numeric range (inclusive)
+    double max = 0;
+};
+
+/// Every key of RunConfig with its type, range and meaning, in JSON order.
+const std::vector<ConfigField>& configFields();
+
+/// Parses and validates a JSON config. Missing keys take their defaults; an unknown key, a wrong
+/// type or an out-of-range value is an Error naming the key.
+Result<RunConfig> parseRunConfig(const std::string& json);
+/// The complete config as JSON (every key), indent < 0 for one line.
+std::string toJson(const RunConfig& config, int indent = 2);
+/// Checks ranges, choices and combinations; the Error names the key.
+Status validate(const RunConfig& config);
+/// Sets one dotted key from text (e.g. "optimizer.lr", "0.1"; lists as "100,200"). Validates the
+/// value's type and range; names the key on error.
+Status setConfigValue(RunConfig& config, const std::string& key, const std::string& value);
+/// The value of one dotted key as JSON text (e.g. "0.01", "\"sgd\"", "[1000,1000]").
+Result<std::string> configValue(const RunConfig& config, const std::string& key);
+/// A stable hash (16 hex digits) of everything that determines the run's result (the name is
+/// left out), for finding repeated runs.
+std::string configHash(const RunConfig& config);
+/// The hidden activation actually used after resolving "auto" for the method.
+std::string resolvedLossActivation(const RunConfig& config);
+/// The ones a human wants in a run's name: "adalfl-mlp-fashion-mnist-s0".
+std::string defaultRunName(const RunConfig& config);
+
+}  // namespace lossstudio::core

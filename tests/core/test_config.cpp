@@ -1,0 +1,96 @@
+#include <QtTest>
+
+#include <lossstudio/core/run_config.h>
+
+using lossstudio::core::RunConfig;
+
+class TestConfig final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void defaultsRoundTripThroughJson() {
+        RunConfig original;
+        original.name = "x";
+        original.seed = 42;
+        original.optimizer.milestones = {100, 200};
+        original.model.hidden = {32, 16};
+        original.loss.output = "none";
+        const auto parsed = lossstudio::core::parseRunConfig(lossstudio::core::toJson(original));
+        QVERIFY2(parsed.ok(), parsed.ok() ? "" : parsed.error().c_str());
+        QCOMPARE(lossstudio::core::toJson(parsed.value()), lossstudio::core::toJson(original));
+        QCOMPARE(parsed.value().seed, std::uint64_t{42});
+        QCOMPARE(parsed.value().model.hidden, (std::vector<std::int64_t>{32, 16}));
+    }
+
+    void missingKeysTakeDefaults() {
+        const auto parsed = lossstudio::core::parseRunConfig(R"({"optimizer": {"lr": 0.5}})");
+        QVERIFY(parsed.ok());
+        QCOMPARE(parsed.value().optimizer.lr, 0.5);
+        QCOMPARE(parsed.value().batchSize, std::int64_t{128});
+        QCOMPARE(parsed.value().meta.initSteps, std::int64_t{2500});
+    }
+
+    void errorsNameTheKey_data() {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<QString>("mustContain");
+        QTest::newRow("unknown nested") << R"({"optimizer": {"learning_rate": 1}})"
+                                        << "'optimizer.learning_rate'";
+        QTest::newRow("unknown top") << R"({"stepz": 1})" << "'stepz'";
+        QTest::newRow("wrong type") << R"({"steps": "many"})" << "'steps' must be an integer";
+        QTest::newRow("fraction") << R"({"steps": 1.5})" << "'steps'";
+        QTest::newRow("out of range") << R"({"batch_size": 0})" << "'batch_size'";
+        QTest::newRow("bad choice") << R"({"method": "glo"})" << "'method'";
+        QTest::newRow("group not object") << R"({"meta": 3})" << "'meta' must be an object";
+        QTest::newRow("bad json") << R"({"steps": )" << "not valid JSON";
+        QTest::newRow("needs path") << R"({"data": {"name": "mnist"}})" << "'data.path'";
+        QTest::newRow("nesterov") << R"({"optimizer": {"nesterov": true}})" << "'optimizer.nesterov'";
+        QTest::newRow("list item") << R"({"model": {"hidden": [10, "a"]}})" << "'model.hidden'";
+    }
+    void errorsNameTheKey() {
+        QFETCH(QString, json);
+        QFETCH(QString, mustContain);
+        const auto parsed = lossstudio::core::parseRunConfig(json.toStdString());
+        QVERIFY(!parsed.ok());
+        QVERIFY2(QString::fromStdString(parsed.error()).contains(mustContain),
+                 parsed.error().c_str());
+    }
+
+    void setValueParsesByType() {
+        RunConfig c;
+        QVERIFY(lossstudio::core::setConfigValue(c, "optimizer.lr", "0.1").ok());
+        QCOMPARE(c.optimizer.lr, 0.1);
+        QVERIFY(lossstudio::core::setConfigValue(c, "method", "cross_entropy").ok());
+        QCOMPARE(c.method, std::string("cross_entropy"));
+        QVERIFY(lossstudio::core::setConfigValue(c, "model.hidden", "256").ok());
+        QCOMPARE(c.model.hidden, (std::vector<std::int64_t>{256}));
+        QVERIFY(lossstudio::core::setConfigValue(c, "optimizer.milestones", "10,20").ok());
+        QCOMPARE(c.optimizer.milestones, (std::vector<std::int64_t>{10, 20}));
+        QVERIFY(lossstudio::core::setConfigValue(c, "data.normalize", "false").ok());
+        QCOMPARE(c.data.normalize, false);
+        const auto bad = lossstudio::core::setConfigValue(c, "optimizer.lr", "fast");
+        QVERIFY(!bad.ok());
+        QVERIFY(QString::fromStdString(bad.error()).contains("'optimizer.lr'"));
+        QVERIFY(!lossstudio::core::setConfigValue(c, "nope", "1").ok());
+    }
+
+    void hashIgnoresNameButNotSeed() {
+        RunConfig a;
+        RunConfig b = a;
+        b.name = "other";
+        QCOMPARE(lossstudio::core::configHash(a), lossstudio::core::configHash(b));
+        b.seed = 1;
+        QVERIFY(lossstudio::core::configHash(a) != lossstudio::core::configHash(b));
+        QCOMPARE(lossstudio::core::configHash(a).size(), std::size_t{16});
+    }
+
+    void everyFieldIsReadableByKey() {
+        RunConfig c;
+        for (const auto& field : lossstudio::core::configFields()) {
+            const auto value = lossstudio::core::configValue(c, field.key);
+            QVERIFY2(value.ok(), field.key.c_str());
+        }
+    }
+};
+
+QTEST_APPLESS_MAIN(TestConfig)
+#include "test_config.moc"
