@@ -3,17 +3,58 @@
 #include <QCoreApplication>
 #include <QStringList>
 
+#include <lossstudio/core/logging.h>
+
 #include "app_common.h"
+#include "cli_commands.h"
+
+namespace {
+
+const char* const kUsage =
+    "usage: lossstudio-cli [--version] [--verbose] <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run CONFIG.json [--set key=value ...] [--db PATH]   train one run headless\n"
+    "  config --defaults                                   print a complete default config\n"
+    "  config --check CONFIG.json                          validate a config file\n"
+    "  runs list|show|export|delete|merge ... [--db PATH]  the run store\n"
+    "\n"
+    "lossstudio-cli <command> --help shows a command's options.\n";
+
+}  // namespace
 
 int main(int argc, char* argv[]) {
     QCoreApplication application(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("lossstudio-cli"));
-    const QStringList args = QCoreApplication::arguments();
+    QStringList args = QCoreApplication::arguments();
+    args.removeFirst();
     if (args.contains(QStringLiteral("--version"))) {
         std::fputs(qPrintable(lossstudio::app::versionText(QStringLiteral("lossstudio-cli"))), stdout);
         return 0;
     }
     lossstudio::app::initAppLogging(args);
-    std::fputs("usage: lossstudio-cli [--version] [--verbose]\n", stderr);
+    args.removeAll(QStringLiteral("--verbose"));
+    args.removeAll(QStringLiteral("-v"));
+    if (args.isEmpty() || args.first() == QLatin1String("--help") ||
+        args.first() == QLatin1String("-h") || args.first() == QLatin1String("help")) {
+        std::fputs(kUsage, args.isEmpty() ? stderr : stdout);
+        return args.isEmpty() ? 2 : 0;
+    }
+    const QString command = args.takeFirst();
+    try {
+        if (command == QLatin1String("run")) {
+            return lossstudio::app::runCommand(args);
+        }
+        if (command == QLatin1String("config")) {
+            return lossstudio::app::configCommand(args);
+        }
+        if (command == QLatin1String("runs")) {
+            return lossstudio::app::runsCommand(args);
+        }
+    } catch (const std::exception& e) {
+        lossstudio::core::logger("app")->critical("{}: {}", command.toStdString(), e.what());
+        return 1;
+    }
+    std::fprintf(stderr, "lossstudio-cli: unknown command '%s'\n\n%s", qPrintable(command), kUsage);
     return 2;
 }

@@ -12,7 +12,7 @@
 namespace lossstudio::core {
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;  // keeps the registry's key order in output
 
 /// One key of RunConfig: its description plus how to read and write it.
 struct FieldImpl {

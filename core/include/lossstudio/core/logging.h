@@ -4,11 +4,8 @@
 #include <string>
 
 #include <spdlog/common.h>
+#include <spdlog/logger.h>
 #include <spdlog/sinks/sink.h>
-
-namespace spdlog {
-class logger;
-}
 
 namespace lossstudio::core {
 
