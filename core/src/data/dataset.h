@@ -91,8 +91,7 @@ std::pair<torch::Tensor, torch::Tensor> stratifiedSplit(const torch::Tensor& lab
 
 /// Exactly min(count, N) indices (int64, ascending), drawn per class in proportion to the class
 /// sizes (largest remainder), chosen with `seed`.
-torch::Tensor stratifiedSubset(const torch::Tensor& labels, std::int64_t count,
-                               std::uint64_t seed);
+torch::Tensor stratifiedSubset(const torch::Tensor& labels, std::int64_t count, std::uint64_t seed);
 
 /// The examples at `indices` (a copy).
 TensorDataset select(const TensorDataset& dataset, const torch::Tensor& indices);
@@ -103,7 +102,10 @@ TensorDataset select(const TensorDataset& dataset, const torch::Tensor& indices)
 /// channel of an image, the feature of a row), accumulated in double. A channel that is constant
 /// up to float precision (std below 1e-6 * max(1, |mean|)) gets std 1: it becomes all zeros
 /// instead of amplified rounding noise.
-std::pair<std::vector<double>, std::vector<double>> channelStatistics(const torch::Tensor& inputs);
+/// uint8 inputs count as pixels: the statistics are those of byte / 255, exact. With `rows`
+/// (int64 indices), only those examples count.
+std::pair<std::vector<double>, std::vector<double>> channelStatistics(
+    const torch::Tensor& inputs, const torch::Tensor& rows = {});
 
 /// (x - mean[c]) / std[c] in place along dim 1; `inputs` must be float32 and contiguous.
 void standardize(torch::Tensor& inputs, const std::vector<double>& mean,
