@@ -65,7 +65,9 @@ void RunControl::requestCheckpoint() { m_checkpoint.store(true); }
 bool RunControl::waitWhilePaused() {
     if (m_pause.load() && !m_stop.load()) {
         std::unique_lock<std::mutex> lock(m_mutex);
+        m_waiting.store(true);
         m_wake.wait(lock, [this] { return !m_pause.load() || m_stop.load(); });
+        m_waiting.store(false);
     }
     return !m_stop.load();
 }

@@ -19,6 +19,8 @@ public:
     void requestCheckpoint();
 
     bool pauseRequested() const { return m_pause.load(); }
+    /// True while the engine is parked in waitWhilePaused() (the pause has taken effect).
+    bool engineWaiting() const { return m_waiting.load(); }
     bool stopRequested() const { return m_stop.load(); }
     /// Engine side: true once when a checkpoint was requested.
     bool takeCheckpointRequest() { return m_checkpoint.exchange(false); }
@@ -29,6 +31,7 @@ private:
     std::atomic<bool> m_pause{false};
     std::atomic<bool> m_stop{false};
     std::atomic<bool> m_checkpoint{false};
+    std::atomic<bool> m_waiting{false};
     std::mutex m_mutex;
     std::condition_variable m_wake;
 };

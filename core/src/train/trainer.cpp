@@ -1,0 +1,673 @@
+#include "lossstudio/core/trainer.h"
+
+#include <chrono>
+#include <mutex>
+#include <cmath>
+#include <sstream>
+
+#include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
+#include <torch/cuda.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include "data/dataset.h"
+#include "lossstudio/core/logging.h"
+#include "lossstudio/core/version.h"
+#include "losses/learned_loss.h"
+#include "methods/steps.h"
+#include "models/model.h"
+#include "train/optimizer.h"
+#include "train/testing_hooks.h"
+
+namespace lossstudio::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+
+constexpr std::int64_t kCheckpointFormat = 1;
+/// Steps between in-memory copies of the last good state (what a divergence restores).
+constexpr std::int64_t kGoodStateInterval = 20;
+
+/// Thrown inside the engine to end the run with a clear message (never escapes run()).
+struct RunError {
+    RunStatus status;
+    std::string message;
+};
+
+std::vector<torch::Tensor> cloneAll(const std::vector<torch::Tensor>& tensors) {
+    std::vector<torch::Tensor> out;
+    out.reserve(tensors.size());
+    for (const auto& t : tensors) {
+        out.push_back(t.detach().clone());
+    }
+    return out;
+}
+
+NamedTensors cloneNamed(const NamedTensors& tensors) {
+    NamedTensors out;
+    for (const auto& [name, t] : tensors) {
+        out.emplace_back(name, t.detach().clone());
+    }
+    return out;
+}
+
+void copyInto(std::vector<torch::Tensor>& dst, const std::vector<torch::Tensor>& src) {
+    torch::NoGradGuard noGrad;
+    for (std::size_t i = 0; i < dst.size(); ++i) {
+        dst[i].copy_(src[i]);
+    }
+}
+
+std::vector<float> toFloats(const torch::Tensor& t) {
+    const torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat).contiguous();
+    return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+/// One run of the engine: everything that a checkpoint must capture lives here.
+class Engine final {
+public:
+    Engine(const RunConfig& config, Observer& observer, RunControl& control)
+        : m_config(config), m_observer(observer), m_control(control), m_log(logger("core")) {}
+
+    Finished run(const std::string& checkpoint);
+
+private:
+    bool learnsLoss() const { return m_config.method != "cross_entropy"; }
+    bool hasOfflinePhase() const { return learnsLoss() && m_config.meta.initSteps > 0; }
+    Phase trainingPhase() const {
+        return m_config.method == "adalfl" ? Phase::Online : Phase::Training;
+    }
+
+    void setup();
+    void runPhase(Phase phase, std::int64_t firstStep, std::int64_t lastStep);
+    methods::StepResult step(Phase phase, std::int64_t step);
+    void afterStep(Phase phase, std::int64_t step, const methods::StepResult& result);
+    void recover(Phase phase, std::int64_t step, const std::string& what);
+    void evaluate(Phase phase, std::int64_t step);
+    void snapshot(Phase phase, std::int64_t step);
+    void saveCheckpoint(Phase phase, std::int64_t step);
+    void loadCheckpoint(const std::string& bytes);
+    void rememberGoodState();
+    void startTrainingPhase();
+    methods::Batch batch(data::BatchSampler& sampler, const data::TensorDataset& set);
+    double wallTime() const;
+    double progress(Phase phase, std::int64_t step) const;
+    void finish(Finished& f);
+
+    RunConfig m_config;
+    Observer& m_observer;
+    RunControl& m_control;
+    std::shared_ptr<spdlog::logger> m_log;
+
+    torch::Device m_device{torch::kCPU};
+    data::DatasetSplits m_data;
+    std::unique_ptr<data::BatchSampler> m_trainSampler;
+    std::unique_ptr<data::BatchSampler> m_metaSampler;
+    torch::Generator m_generator;
+    std::unique_ptr<models::Model> m_model;
+    std::unique_ptr<train::Optimizer> m_optimizer;
+    std::unique_ptr<losses::LearnedLoss> m_loss;
+    std::unique_ptr<train::Optimizer> m_metaOptimizer;
+
+    Phase m_phase = Phase::Setup;
+    std::int64_t m_step = 0;  ///< last completed step of m_phase
+    double m_metaLr = 0;
+    int m_failures = 0;
+    bool m_resumedAtPhaseStart = false;  ///< step 0's snapshot and evaluation were already sent
+    std::optional<double> m_lastTest;
+    std::optional<double> m_lastValidation;
+
+    struct GoodState {
+        std::int64_t step = -1;
+        std::vector<torch::Tensor> params, buffers, phi;
+        NamedTensors optimizer, metaOptimizer;
+    } m_good;
+
+    Clock::time_point m_started = Clock::now();
+    double m_wallOffset = 0;
+    double m_pausedSeconds = 0;
+};
+
+void Engine::setup() {
+    const int threads = m_config.threads > 0 ? m_config.threads : hardwareThreads();
+    at::set_num_threads(threads);
+    if (m_config.device == "cuda") {
+        if (!torch::cuda::is_available()) {
+            throw RunError{RunStatus::Failed,
+                           "device 'cuda' was requested but LibTorch reports no CUDA device on this "
+                           "machine; set device to \"cpu\""};
+        }
+        m_device = torch::Device(torch::kCUDA);
+    }
+    auto loaded = data::loadDataset(m_config.data, m_config.seed);
+    if (!loaded.ok()) {
+        throw RunError{RunStatus::Failed, loaded.error()};
+    }
+    m_data = std::move(loaded).value();
+    if (m_data.train.size() < 1) {
+        throw RunError{RunStatus::Failed, "the training split is empty: " + m_data.description};
+    }
+    const bool metaOnValidation = m_config.meta.batches == "validation";
+    if (learnsLoss() && metaOnValidation && m_data.validation.size() < 1) {
+        throw RunError{RunStatus::Failed,
+                       "method " + m_config.method + " needs validation examples for its meta "
+                       "batches but the validation split is empty: raise data.validation_fraction"};
+    }
+    m_generator = torch::make_generator<at::CPUGeneratorImpl>(m_config.seed);
+    m_trainSampler = std::make_unique<data::BatchSampler>(m_data.train.size(), m_config.seed);
+    m_metaSampler = std::make_unique<data::BatchSampler>(
+        metaOnValidation ? m_data.validation.size() : m_data.train.size(),
+        m_config.seed ^ 0x9e3779b97f4a7c15ull);
+
+    auto model = models::makeModel(m_config.model, m_data.inputShape, m_data.classes, m_generator);
+    if (!model.ok()) {
+        throw RunError{RunStatus::Failed, model.error()};
+    }
+    m_model = std::move(model).value();
+    m_model->to(m_device);
+    m_optimizer = train::Optimizer::create(m_config.optimizer);
+    if (learnsLoss()) {
+        m_loss = std::make_unique<losses::LearnedLoss>(m_config.loss, resolvedLossActivation(m_config));
+        m_loss->reset(m_generator);
+        m_loss->to(m_device, torch::kFloat);
+        OptimizerConfig meta;
+        meta.name = "adam";
+        meta.lr = m_config.meta.lr;
+        m_metaOptimizer = train::Optimizer::create(meta);
+        m_metaLr = m_config.meta.lr;
+    }
+}
+
+methods::Batch Engine::batch(data::BatchSampler& sampler, const data::TensorDataset& set) {
+    const torch::Tensor idx = sampler.next(m_config.batchSize);
+    return {set.inputs.index_select(0, idx).to(m_device), set.labels.index_select(0, idx).to(m_device)};
+}
+
+double Engine::wallTime() const {
+    return m_wallOffset +
+           std::chrono::duration<double>(Clock::now() - m_started).count() - m_pausedSeconds;
+}
+
+double Engine::progress(Phase phase, std::int64_t step) const {
+    const double init = hasOfflinePhase() ? static_cast<double>(m_config.meta.initSteps) : 0.0;
+    const double total = init + static_cast<double>(m_config.steps);
+    const double done = phase == Phase::OfflineInit ? static_cast<double>(step)
+                                                    : init + static_cast<double>(step);
+    return total > 0 ? std::min(1.0, done / total) : 1.0;
+}
+
+void Engine::rememberGoodState() {
+    m_good.step = m_step;
+    m_good.params = cloneAll(m_model->parameters());
+    m_good.buffers = cloneAll(m_model->buffers());
+    m_good.optimizer = cloneNamed(m_optimizer->state());
+    if (m_loss) {
+        m_good.phi = cloneAll(m_loss->parameters());
+        m_good.metaOptimizer = cloneNamed(m_metaOptimizer->state());
+    }
+}
+
+void Engine::recover(Phase phase, std::int64_t step, const std::string& what) {
+    ++m_failures;
+    copyInto(m_model->parameters(), m_good.params);
+    copyInto(m_model->buffers(), m_good.buffers);
+    m_optimizer->setState(m_good.optimizer);
+    std::string action = "restored the model from step " + std::to_string(m_good.step);
+    if (m_loss) {
+        copyInto(m_loss->parameters(), m_good.phi);
+        m_metaOptimizer->setState(m_good.metaOptimizer);
+        m_metaLr *= 0.5;
+        std::ostringstream lr;
+        lr << m_metaLr;
+        action += " with its loss network, meta learning rate halved to " + lr.str();
+    }
+    Warning w{phase, step, "divergence",
+              "non-finite " + what + " at step " + std::to_string(step) + " (" + phaseName(phase) +
+                  "): " + action + " (" + std::to_string(m_failures) + " of " +
+                  std::to_string(m_config.meta.maxFailures) + " consecutive failures allowed)"};
+    m_log->warn("{}", w.message);
+    m_observer.onWarning(w);
+    if (m_failures >= m_config.meta.maxFailures) {
+        throw RunError{RunStatus::Diverged,
+                       "diverged: " + std::to_string(m_failures) + " consecutive non-finite steps, "
+                       "the last with " + what + " at step " + std::to_string(step) + " (" +
+                           phaseName(phase) + "); lower optimizer.lr" +
+                           (m_loss ? std::string(" or meta.lr") : std::string()) + " and retry"};
+    }
+}
+
+methods::StepResult Engine::step(Phase phase, std::int64_t stepIndex) {
+    const bool metaOnValidation = m_config.meta.batches == "validation";
+    const auto& metaSet = metaOnValidation ? m_data.validation : m_data.train;
+    switch (phase) {
+        case Phase::OfflineInit: {
+            // ML3-style: a fresh base model (and optimiser state) for every meta step.
+            m_model->reset(m_generator);
+            m_optimizer->resetState();
+            const auto train = batch(*m_trainSampler, m_data.train);
+            const auto meta = batch(*m_metaSampler, metaSet);
+            return methods::metaStep(*m_model, *m_optimizer, m_config.optimizer.lr, *m_loss,
+                                     *m_metaOptimizer, m_metaLr, train, meta);
+        }
+        case Phase::Online: {
+            const auto train = batch(*m_trainSampler, m_data.train);
+            const auto meta = batch(*m_metaSampler, metaSet);
+            return methods::metaStep(*m_model, *m_optimizer,
+                                     train::scheduledLearningRate(m_config.optimizer, stepIndex),
+                                     *m_loss, *m_metaOptimizer, m_metaLr, train, meta);
+        }
+        case Phase::Training: {
+            const auto train = batch(*m_trainSampler, m_data.train);
+            const double lr = train::scheduledLearningRate(m_config.optimizer, stepIndex);
+            return m_loss ? methods::learnedLossStep(*m_model, *m_optimizer, lr, *m_loss, train)
+                          : methods::crossEntropyStep(*m_model, *m_optimizer, lr, train);
+        }
+        case Phase::Setup: break;
+    }
+    return {};
+}
+
+void Engine::afterStep(Phase phase, std::int64_t stepIndex, const methods::StepResult& r) {
+    StepMetrics m;
+    m.phase = phase;
+    m.step = stepIndex;
+    m.wallTime = wallTime();
+    m.progress = progress(phase, stepIndex);
+    m.trainLoss = r.trainLoss;
+    m.taskLoss = r.taskLoss;
+    m.trainAccuracy = r.trainAccuracy;
+    m.lr = phase == Phase::OfflineInit
+               ? m_config.optimizer.lr
+               : train::scheduledLearningRate(m_config.optimizer, stepIndex);
+    m.gradNorm = r.gradNorm;
+    m.metaLoss = r.metaLoss;
+    m.metaGradNorm = r.metaGradNorm;
+    m_observer.onStepMetrics(m);
+}
+
+void Engine::evaluate(Phase phase, std::int64_t stepIndex) {
+    const auto val = methods::evaluate(*m_model, m_data.validation.inputs, m_data.validation.labels,
+                                       m_config.evalBatchSize, m_device);
+    const auto test = methods::evaluate(*m_model, m_data.test.inputs, m_data.test.labels,
+                                        m_config.evalBatchSize, m_device);
+    if (m_data.validation.size() > 0) {
+        m_lastValidation = val.accuracy;
+        m_observer.onEvalMetrics({phase, stepIndex, "validation", val.loss, val.accuracy});
+    }
+    if (m_data.test.size() > 0) {
+        m_lastTest = test.accuracy;
+        m_observer.onEvalMetrics({phase, stepIndex, "test", test.loss, test.accuracy});
+    }
+    m_log->debug("step {} ({}): validation accuracy {:.4f}, test accuracy {:.4f}", stepIndex,
+                 phaseName(phase), val.accuracy, test.accuracy);
+}
+
+void Engine::snapshot(Phase phase, std::int64_t stepIndex) {
+    torch::NoGradGuard noGrad;
+    LossSnapshot s;
+    s.phase = phase;
+    s.step = stepIndex;
+    const torch::Tensor p = torch::linspace(0.0, 1.0, m_config.snapshotPoints,
+                                            torch::TensorOptions().device(m_device));
+    s.p = toFloats(p);
+    if (m_loss) {
+        const auto one = m_loss->evaluate(torch::ones_like(p), p);
+        const auto zero = m_loss->evaluate(torch::zeros_like(p), p);
+        s.lossY1 = toFloats(one.loss);
+        s.slopeY1 = toFloats(one.slope);
+        s.lossY0 = toFloats(zero.loss);
+        s.slopeY0 = toFloats(zero.slope);
+        s.parameters = m_loss->flatParameters();
+    } else {
+        // Cross-entropy, class-wise: l(1, p) = -log p, l(0, p) = 0 (p clamped away from 0).
+        const torch::Tensor clamped = p.clamp_min(1e-7);
+        s.lossY1 = toFloats(-clamped.log());
+        s.slopeY1 = toFloats(-1.0 / clamped);
+        s.lossY0 = std::vector<float>(s.p.size(), 0.0f);
+        s.slopeY0 = s.lossY0;
+    }
+    m_observer.onLossSnapshot(s);
+}
+
+void Engine::saveCheckpoint(Phase phase, std::int64_t stepIndex) {
+    torch::serialize::OutputArchive archive;
+    archive.write("format", c10::IValue(kCheckpointFormat));
+    archive.write("config_hash", c10::IValue(configHash(m_config)));
+    archive.write("phase", c10::IValue(static_cast<std::int64_t>(phase)));
+    archive.write("step", c10::IValue(stepIndex));
+    archive.write("meta_lr", c10::IValue(m_metaLr));
+    archive.write("failures", c10::IValue(static_cast<std::int64_t>(m_failures)));
+    archive.write("wall_time", c10::IValue(wallTime()));
+    archive.write("generator", m_generator.get_state());
+    auto writeSampler = [&](const std::string& name, const data::BatchSampler& sampler) {
+        const auto state = sampler.state();
+        archive.write(name + ".epoch", c10::IValue(state.epoch));
+        archive.write(name + ".position", c10::IValue(state.position));
+    };
+    writeSampler("sampler.train", *m_trainSampler);
+    writeSampler("sampler.meta", *m_metaSampler);
+    auto writeList = [&](const std::string& name, const std::vector<torch::Tensor>& tensors) {
+        archive.write(name + ".count", c10::IValue(static_cast<std::int64_t>(tensors.size())));
+        for (std::size_t i = 0; i < tensors.size(); ++i) {
+            archive.write(name + "." + std::to_string(i), tensors[i].detach().cpu(), /*is_buffer=*/true);
+        }
+    };
+    auto writeNamed = [&](const std::string& name, const NamedTensors& tensors) {
+        std::string names;
+        for (const auto& [key, t] : tensors) {
+            names += (names.empty() ? "" : ",") + key;
+            archive.write(name + "." + key, t.detach().cpu(), /*is_buffer=*/true);
+        }
+        archive.write(name + ".names", c10::IValue(names));
+    };
+    writeList("model.params", m_model->parameters());
+    writeList("model.buffers", m_model->buffers());
+    writeNamed("optimizer", m_optimizer->state());
+    if (m_loss) {
+        writeList("loss.params", m_loss->parameters());
+        writeNamed("meta_optimizer", m_metaOptimizer->state());
+    }
+    std::ostringstream out;
+    archive.save_to(out);
+    CheckpointSaved event{phase, stepIndex, std::make_shared<const std::string>(out.str())};
+    m_log->debug("checkpoint at step {} ({}): {} bytes", stepIndex, phaseName(phase),
+                 event.data->size());
+    m_observer.onCheckpoint(event);
+}
+
+void Engine::loadCheckpoint(const std::string& bytes) {
+    torch::serialize::InputArchive archive;
+    try {
+        std::istringstream in(bytes);
+        archive.load_from(in);
+    } catch (const c10::Error& e) {
+        throw RunError{RunStatus::Failed,
+                       std::string("the checkpoint cannot be read (") + e.what_without_backtrace() +
+                           "); start the run afresh"};
+    }
+    c10::IValue value;
+    auto readInt = [&](const std::string& key) {
+        archive.read(key, value);
+        return value.toInt();
+    };
+    if (readInt("format") != kCheckpointFormat) {
+        throw RunError{RunStatus::Failed, "the checkpoint was written by another version of "
+                                          "LossStudio's engine; start the run afresh"};
+    }
+    archive.read("config_hash", value);
+    if (value.toStringRef() != configHash(m_config)) {
+        throw RunError{RunStatus::Failed,
+                       "the checkpoint belongs to a run with a different config (hash " +
+                           value.toStringRef() + ", this config " + configHash(m_config) +
+                           "); resume with the run's own config"};
+    }
+    m_phase = static_cast<Phase>(readInt("phase"));
+    m_step = readInt("step");
+    archive.read("meta_lr", value);
+    m_metaLr = value.toDouble();
+    m_failures = static_cast<int>(readInt("failures"));
+    archive.read("wall_time", value);
+    m_wallOffset = value.toDouble();
+    torch::Tensor generatorState;
+    archive.read("generator", generatorState);
+    m_generator.set_state(generatorState);
+    auto readSampler = [&](const std::string& name, data::BatchSampler& sampler) {
+        data::BatchSampler::State state;
+        state.epoch = readInt(name + ".epoch");
+        state.position = readInt(name + ".position");
+        sampler.setState(state);
+    };
+    readSampler("sampler.train", *m_trainSampler);
+    readSampler("sampler.meta", *m_metaSampler);
+    auto readList = [&](const std::string& name, std::vector<torch::Tensor>& tensors) {
+        const auto count = readInt(name + ".count");
+        if (count != static_cast<std::int64_t>(tensors.size())) {
+            throw RunError{RunStatus::Failed, "the checkpoint's " + name + " do not match the model"};
+        }
+        torch::NoGradGuard noGrad;
+        for (std::size_t i = 0; i < tensors.size(); ++i) {
+            torch::Tensor t;
+            archive.read(name + "." + std::to_string(i), t, /*is_buffer=*/true);
+            tensors[i].copy_(t);
+        }
+    };
+    auto readNamed = [&](const std::string& name) {
+        archive.read(name + ".names", value);
+        NamedTensors out;
+        std::stringstream names(value.toStringRef());
+        std::string key;
+        while (std::getline(names, key, ',')) {
+            torch::Tensor t;
+            archive.read(name + "." + key, t, /*is_buffer=*/true);
+            out.emplace_back(key, t.to(m_device));
+        }
+        return out;
+    };
+    readList("model.params", m_model->parameters());
+    readList("model.buffers", m_model->buffers());
+    m_optimizer->setState(readNamed("optimizer"));
+    if (m_loss) {
+        readList("loss.params", m_loss->parameters());
+        m_metaOptimizer->setState(readNamed("meta_optimizer"));
+    }
+}
+
+void Engine::startTrainingPhase() {
+    // Both ML3 and AdaLFL train a fresh base model after the offline phase.
+    m_model->reset(m_generator);
+    m_optimizer->resetState();
+    m_phase = trainingPhase();
+    m_step = 0;
+    m_observer.onPhaseChanged({m_phase, 0,
+                               m_config.method == "adalfl"
+                                   ? "online adaptation: model and loss updated every step"
+                                   : m_loss ? "training a fresh model with the frozen learned loss"
+                                            : "training with cross-entropy"});
+}
+
+void Engine::runPhase(Phase phase, std::int64_t firstStep, std::int64_t lastStep) {
+    const bool training = phase != Phase::OfflineInit;
+    const bool lossChanges = m_loss && (phase == Phase::OfflineInit || phase == Phase::Online);
+    if (firstStep == 1 && !m_resumedAtPhaseStart) {
+        snapshot(phase, 0);
+        if (training) {
+            evaluate(phase, 0);
+        }
+    }
+    m_resumedAtPhaseStart = false;
+    rememberGoodState();
+    for (std::int64_t s = firstStep; s <= lastStep; ++s) {
+        if (m_control.pauseRequested()) {
+            const auto pausedAt = Clock::now();
+            m_log->info("paused at step {}", m_step);
+            const bool keepGoing = m_control.waitWhilePaused();
+            m_pausedSeconds += std::chrono::duration<double>(Clock::now() - pausedAt).count();
+            if (keepGoing) {
+                m_log->info("resumed at step {}", m_step);
+            }
+        }
+        if (m_control.stopRequested()) {
+            saveCheckpoint(phase, m_step);
+            throw RunError{RunStatus::Stopped,
+                           "stopped at step " + std::to_string(m_step) + " (" + phaseName(phase) + ")"};
+        }
+        if (m_control.takeCheckpointRequest()) {
+            saveCheckpoint(phase, m_step);
+        }
+        if (train::testing::shouldInject(phase, s)) {
+            torch::NoGradGuard noGrad;
+            (m_loss ? m_loss->parameters() : m_model->parameters()).front().view(-1)[0] =
+                std::nan("");
+        }
+        const auto result = step(phase, s);
+        m_step = s;
+        if (!result.finite) {
+            recover(phase, s, result.nonFinite);
+            continue;
+        }
+        m_failures = 0;
+        afterStep(phase, s, result);
+        if (s - m_good.step >= kGoodStateInterval) {
+            rememberGoodState();
+        }
+        if (lossChanges && (s % m_config.snapshotInterval == 0 || s == lastStep)) {
+            snapshot(phase, s);
+        }
+        if (training && (s % m_config.evalInterval == 0 || s == lastStep)) {
+            evaluate(phase, s);
+        }
+        if (m_config.checkpointInterval > 0 && s % m_config.checkpointInterval == 0 && s < lastStep) {
+            saveCheckpoint(phase, s);
+        }
+    }
+}
+
+void Engine::finish(Finished& f) {
+    f.phase = m_phase;
+    f.step = m_step;
+    f.wallTime = wallTime();
+    f.testAccuracy = m_lastTest;
+    f.validationAccuracy = m_lastValidation;
+}
+
+Finished Engine::run(const std::string& checkpoint) {
+    Finished finished;
+    try {
+        m_observer.onPhaseChanged({Phase::Setup, 0, "loading data and building the model"});
+        setup();
+        if (!checkpoint.empty()) {
+            loadCheckpoint(checkpoint);
+            m_resumedAtPhaseStart = m_step == 0;
+        }
+        RunStarted started;
+        started.config = m_config;
+        started.startStep = m_step;
+        started.startPhase = m_phase;
+        started.device = m_device.str();
+        started.threads = at::get_num_threads();
+        started.trainSize = m_data.train.size();
+        started.validationSize = m_data.validation.size();
+        started.testSize = m_data.test.size();
+        started.classes = m_data.classes;
+        started.inputShape = m_data.inputShape;
+        started.modelParameters = m_model->parameterCount();
+        started.lossParameters = m_loss ? m_loss->parameterCount() : 0;
+        started.blas = blasDescription();
+        m_log->info("run '{}' started: {} {} on {}; {} threads; {}{}", m_config.name,
+                    m_config.method, m_config.model.name, m_data.description, started.threads,
+                    m_step > 0 ? "resuming after step " + std::to_string(m_step) + " of " : "",
+                    m_step > 0 ? phaseName(m_phase) : "from scratch");
+        m_observer.onRunStarted(started);
+        m_started = Clock::now();
+
+        if (m_phase == Phase::Setup) {
+            m_phase = hasOfflinePhase() ? Phase::OfflineInit : trainingPhase();
+            m_step = 0;
+            m_observer.onPhaseChanged(
+                {m_phase, 0,
+                 m_phase == Phase::OfflineInit
+                     ? "offline initialisation: learning the loss from fresh models"
+                     : std::string(m_loss ? "online adaptation" : "training with cross-entropy")});
+        } else {
+            m_observer.onPhaseChanged({m_phase, m_step, "resumed"});
+        }
+        if (m_phase == Phase::OfflineInit) {
+            runPhase(Phase::OfflineInit, m_step + 1, m_config.meta.initSteps);
+            startTrainingPhase();
+        }
+        runPhase(m_phase, m_step + 1, m_config.steps);
+        finished.status = RunStatus::Finished;
+        std::ostringstream msg;
+        msg << "finished " << m_config.steps << " steps";
+        if (m_lastTest) {
+            msg << "; test accuracy " << *m_lastTest;
+        }
+        finished.message = msg.str();
+    } catch (const RunError& e) {
+        finished.status = e.status;
+        finished.message = e.message;
+    } catch (const c10::Error& e) {
+        finished.status = RunStatus::Failed;
+        finished.message = std::string("LibTorch error: ") + e.what_without_backtrace();
+    } catch (const std::exception& e) {
+        finished.status = RunStatus::Failed;
+        finished.message = std::string("error: ") + e.what();
+    } catch (...) {
+        finished.status = RunStatus::Failed;
+        finished.message = "unknown error";
+    }
+    finish(finished);
+    if (finished.status == RunStatus::Finished || finished.status == RunStatus::Stopped) {
+        m_log->info("run '{}' {}: {}", m_config.name, statusName(finished.status), finished.message);
+    } else {
+        m_log->error("run '{}' {}: {}", m_config.name, statusName(finished.status), finished.message);
+    }
+    try {
+        m_observer.onFinished(finished);
+    } catch (const std::exception& e) {
+        m_log->error("an observer failed on the run's end: {}", e.what());
+    }
+    return finished;
+}
+
+}  // namespace
+
+namespace train::testing {
+namespace {
+std::mutex g_injectionMutex;
+Phase g_injectPhase = Phase::Setup;
+std::int64_t g_injectStep = -1;
+int g_injectTimes = 0;
+}  // namespace
+
+void injectNonFinite(Phase phase, std::int64_t step, int times) {
+    std::lock_guard<std::mutex> lock(g_injectionMutex);
+    g_injectPhase = phase;
+    g_injectStep = step;
+    g_injectTimes = times;
+}
+
+void clearInjections() { injectNonFinite(Phase::Setup, -1, 0); }
+
+bool shouldInject(Phase phase, std::int64_t step) {
+    std::lock_guard<std::mutex> lock(g_injectionMutex);
+    return phase == g_injectPhase && step >= g_injectStep && step < g_injectStep + g_injectTimes;
+}
+}  // namespace train::testing
+
+Finished Trainer::run(const RunConfig& config, Observer& observer, RunControl& control,
+                      const std::string& checkpoint) {
+    if (Status valid = validate(config); !valid) {
+        Finished f;
+        f.status = RunStatus::Failed;
+        f.message = valid.error();
+        observer.onFinished(f);
+        return f;
+    }
+    RunConfig named = config;
+    if (named.name.empty()) {
+        named.name = defaultRunName(config);
+    }
+    Engine engine(named, observer, control);
+    return engine.run(checkpoint);
+}
+
+Result<std::string> Trainer::describeCheckpoint(const std::string& checkpoint) {
+    try {
+        torch::serialize::InputArchive archive;
+        std::istringstream in(checkpoint);
+        archive.load_from(in);
+        c10::IValue phase;
+        c10::IValue step;
+        archive.read("phase", phase);
+        archive.read("step", step);
+        return std::string(phaseName(static_cast<Phase>(phase.toInt()))) + " step " +
+               std::to_string(step.toInt());
+    } catch (const c10::Error& e) {
+        return Error{std::string("not a LossStudio checkpoint: ") + e.what_without_backtrace()};
+    }
+}
+
+}  // namespace lossstudio::core
