@@ -369,6 +369,7 @@ private Q_SLOTS:
                                           << "line 2, column 2 (\"label\"): '0.5' is not a class "
                                              "label";
         QTest::newRow("negative label") << "a,label\n1,-1\n" << -1 << "'-1' is not a class label";
+        QTest::newRow("huge label") << "a,label\n1,2e9\n" << -1 << "label '2e9' is too large";
         QTest::newRow("ragged") << "a,b,c\n1,2,3\n4,5\n" << -1
                                 << "line 3 has 2 columns, expected 3";
         QTest::newRow("empty cell") << "a,b\n,1\n" << -1 << "line 2, column 1 (\"a\") is empty";

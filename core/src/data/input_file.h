@@ -34,7 +34,7 @@ public:
     Result<std::vector<std::uint8_t>> readAll();
 
     const std::string& path() const { return m_path; }
-    /// True when the file is gzip data (known once the first read has looked at it).
+    /// True when the file is gzip data (zlib peeks at the first bytes to tell).
     bool gzipped() const;
     /// True when the gzip stream ended before its end marker (a truncated download).
     bool endedEarly() const { return m_endedEarly; }

@@ -33,6 +33,8 @@ namespace {
 constexpr std::uint32_t kIdxImagesMagic = 0x00000803;  // unsigned bytes, 3 dimensions
 constexpr std::uint32_t kIdxLabelsMagic = 0x00000801;  // unsigned bytes, 1 dimension
 constexpr std::int64_t kCifarPixels = 3 * 32 * 32;
+// classes = max label + 1, so one stray huge label would ask for that many classes.
+constexpr int kMaxCsvClasses = 100000;
 
 Error fileError(const std::string& path, const std::string& what) {
     return Error{path + ": " + what};
@@ -527,11 +529,18 @@ Result<TensorDataset> readCsv(const std::string& path, int labelColumn, bool hea
                                  cellName(c) + ": '" + std::string(cell) + "' " + problem + hint);
             }
             if (c == label) {
-                if (!(value >= 0 && value <= std::numeric_limits<std::int32_t>::max() &&
-                      std::floor(value) == value)) {
+                if (!(value >= 0 && std::floor(value) == value)) {
                     return fileError(path, cellName(c) + ": '" + std::string(cell) +
                                                "' is not a class label (an integer >= 0)" +
                                                " — is data.csv_label_column right?");
+                }
+                if (value >= kMaxCsvClasses) {
+                    return fileError(path, cellName(c) + ": label '" + std::string(cell) +
+                                               "' is too large: classes are numbered 0, 1, 2, ... "
+                                               "(at most " +
+                                               std::to_string(kMaxCsvClasses) +
+                                               ") — renumber them or check "
+                                               "data.csv_label_column");
                 }
                 labels.push_back(static_cast<std::int64_t>(value));
             } else {
