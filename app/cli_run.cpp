@@ -1,21 +1,284 @@
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cmath>
 #include <cstdio>
+#include <string>
 
 #include <QFile>
+#include <QFileInfo>
 
+#include <lossstudio/core/events.h>
+#include <lossstudio/core/logging.h>
 #include <lossstudio/core/run_config.h>
+#include <lossstudio/core/trainer.h>
 
 #include "cli_commands.h"
 
 namespace lossstudio::app {
+namespace {
 
-int runCommand(const QStringList&) {
-    std::fputs("lossstudio-cli run: the engine is not built yet\n", stderr);
-    return 1;
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void onInterrupt(int) { g_interrupted.store(true); }
+
+std::string formatDuration(double seconds) {
+    if (!std::isfinite(seconds) || seconds < 0) {
+        return "--";
+    }
+    const long s = std::lround(seconds);
+    char buffer[32];
+    if (s >= 3600) {
+        std::snprintf(buffer, sizeof buffer, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+    } else if (s >= 60) {
+        std::snprintf(buffer, sizeof buffer, "%ldm%02lds", s / 60, s % 60);
+    } else {
+        std::snprintf(buffer, sizeof buffer, "%lds", s);
+    }
+    return buffer;
+}
+
+/// Shows a run's progress: a redrawn bar on a terminal, a line per evaluation otherwise. Runs on
+/// the engine thread (the CLI has no other).
+class ProgressPrinter final : public core::Observer {
+public:
+    ProgressPrinter(core::RunControl& control, bool terminal, bool quiet)
+        : m_control(control), m_terminal(terminal), m_quiet(quiet) {}
+
+    void onRunStarted(const core::RunStarted& e) override {
+        m_total = e.config.steps;
+        m_init = e.config.method == "cross_entropy" ? 0 : e.config.meta.initSteps;
+        if (!m_quiet) {
+            std::fprintf(stderr, "%s: %s, %s, %s; %lld train / %lld validation / %lld test, "
+                         "%lld model parameters, %d threads\n",
+                         e.config.name.c_str(), e.config.method.c_str(), e.config.model.name.c_str(),
+                         e.config.data.name.c_str(), static_cast<long long>(e.trainSize),
+                         static_cast<long long>(e.validationSize), static_cast<long long>(e.testSize),
+                         static_cast<long long>(e.modelParameters), e.threads);
+            if (e.startStep > 0) {
+                std::fprintf(stderr, "resuming after %s step %lld\n", core::phaseName(e.startPhase),
+                             static_cast<long long>(e.startStep));
+            }
+        }
+    }
+
+    void onPhaseChanged(const core::PhaseChanged& e) override {
+        m_phase = e.phase;
+        if (!m_quiet && e.phase != core::Phase::Setup) {
+            clearBar();
+            std::fprintf(stderr, "phase %s: %s\n", core::phaseName(e.phase), e.description.c_str());
+        }
+    }
+
+    void onStepMetrics(const core::StepMetrics& e) override {
+        if (g_interrupted.load() && !m_control.stopRequested()) {
+            m_control.requestStop();
+        }
+        m_last = e;
+        if (e.metaLoss) {
+            m_metaLoss = *e.metaLoss;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (m_terminal && !m_quiet && now - m_lastDraw > std::chrono::milliseconds(100)) {
+            m_lastDraw = now;
+            drawBar();
+        }
+    }
+
+    void onEvalMetrics(const core::EvalMetrics& e) override {
+        if (e.split == "validation") {
+            m_validation = e.accuracy;
+        } else {
+            m_test = e.accuracy;
+        }
+        // One line per evaluation when not drawing a bar (logs, pipes, CI).
+        if (!m_terminal && !m_quiet && e.split == "test") {
+            std::fprintf(stderr, "%s step %lld/%lld  %3.0f%%  validation %.4f  test %.4f  elapsed %s  eta %s\n",
+                         core::phaseName(e.phase), static_cast<long long>(e.step),
+                         static_cast<long long>(m_total), 100.0 * m_last.progress, m_validation,
+                         m_test, formatDuration(m_last.wallTime).c_str(), eta().c_str());
+        }
+    }
+
+    void onWarning(const core::Warning& e) override {
+        clearBar();
+        std::fprintf(stderr, "warning: %s\n", e.message.c_str());
+    }
+
+    void onFinished(const core::Finished&) override { clearBar(); }
+
+private:
+    std::string eta() const {
+        if (m_last.progress <= 0) {
+            return "--";
+        }
+        return formatDuration(m_last.wallTime * (1.0 - m_last.progress) / m_last.progress);
+    }
+
+    void drawBar() {
+        constexpr int kWidth = 28;
+        const int filled = static_cast<int>(m_last.progress * kWidth);
+        std::string bar(static_cast<std::size_t>(filled), '#');
+        bar.resize(kWidth, '.');
+        const long long total = m_phase == core::Phase::OfflineInit ? m_init : m_total;
+        std::fprintf(stderr, "\r[%s] %3.0f%% %s %lld/%lld | eta %s | val %s | meta %s\x1b[K",
+                     bar.c_str(), 100.0 * m_last.progress, core::phaseName(m_last.phase),
+                     static_cast<long long>(m_last.step), total, eta().c_str(),
+                     m_validation >= 0 ? (std::to_string(std::lround(m_validation * 1000) / 10.0).substr(0, 4) + "%").c_str() : "--",
+                     m_metaLoss >= 0 ? std::to_string(m_metaLoss).substr(0, 6).c_str() : "--");
+        std::fflush(stderr);
+        m_barShown = true;
+    }
+
+    void clearBar() {
+        if (m_barShown) {
+            std::fputs("\r\x1b[K", stderr);
+            m_barShown = false;
+        }
+    }
+
+    core::RunControl& m_control;
+    bool m_terminal;
+    bool m_quiet;
+    bool m_barShown = false;
+    core::Phase m_phase = core::Phase::Setup;
+    core::StepMetrics m_last{};
+    long long m_total = 0;
+    long long m_init = 0;
+    double m_validation = -1;
+    double m_test = -1;
+    double m_metaLoss = -1;
+    std::chrono::steady_clock::time_point m_lastDraw{};
+};
+
+const char* const kRunUsage =
+    "usage: lossstudio-cli run CONFIG.json [--set key=value ...] [--quiet]\n"
+    "  CONFIG.json   a run config ('-' for defaults; see lossstudio-cli config --defaults)\n"
+    "  --set k=v     override one key, e.g. --set optimizer.lr=0.1 --set model.hidden=256,256\n"
+    "  --quiet       no progress output, only the summary\n"
+    "exit status: 0 finished, 1 failed, 2 usage, 3 stopped (Ctrl+C), 4 diverged\n";
+
+int exitCode(core::RunStatus status) {
+    switch (status) {
+        case core::RunStatus::Finished: return 0;
+        case core::RunStatus::Stopped: return 3;
+        case core::RunStatus::Diverged: return 4;
+        default: return 1;
+    }
+}
+
+}  // namespace
+
+int runCommand(const QStringList& args) {
+    QString configPath;
+    QStringList overrides;
+    bool quiet = false;
+    for (int i = 0; i < args.size(); ++i) {
+        const QString& a = args[i];
+        if (a == QLatin1String("--help") || a == QLatin1String("-h")) {
+            std::fputs(kRunUsage, stdout);
+            return 0;
+        }
+        if (a == QLatin1String("--set")) {
+            if (i + 1 >= args.size()) {
+                std::fprintf(stderr, "--set needs key=value\n%s", kRunUsage);
+                return 2;
+            }
+            overrides << args[++i];
+        } else if (a.startsWith(QLatin1String("--set="))) {
+            overrides << a.mid(6);
+        } else if (a == QLatin1String("--quiet") || a == QLatin1String("-q")) {
+            quiet = true;
+        } else if (a.startsWith(QLatin1String("--"))) {
+            std::fprintf(stderr, "unknown option '%s'\n%s", qPrintable(a), kRunUsage);
+            return 2;
+        } else if (configPath.isEmpty()) {
+            configPath = a;
+        } else {
+            std::fprintf(stderr, "one config file only ('%s' and '%s')\n%s", qPrintable(configPath),
+                         qPrintable(a), kRunUsage);
+            return 2;
+        }
+    }
+    if (configPath.isEmpty()) {
+        std::fputs(kRunUsage, stderr);
+        return 2;
+    }
+
+    core::RunConfig config;
+    if (configPath != QLatin1String("-")) {
+        QFile file(configPath);
+        if (!file.open(QIODevice::ReadOnly)) {
+            std::fprintf(stderr, "cannot read config %s: %s\n", qPrintable(configPath),
+                         qPrintable(file.errorString()));
+            return 1;
+        }
+        auto parsed = core::parseRunConfig(file.readAll().toStdString());
+        if (!parsed.ok()) {
+            std::fprintf(stderr, "%s: %s\n", qPrintable(configPath), parsed.error().c_str());
+            return 1;
+        }
+        config = std::move(parsed).value();
+    }
+    for (const QString& o : overrides) {
+        const int eq = o.indexOf(QLatin1Char('='));
+        if (eq <= 0) {
+            std::fprintf(stderr, "--set takes key=value, got '%s'\n", qPrintable(o));
+            return 2;
+        }
+        const auto status = core::setConfigValue(config, o.left(eq).toStdString(),
+                                                 o.mid(eq + 1).toStdString());
+        if (!status.ok()) {
+            std::fprintf(stderr, "--set %s: %s\n", qPrintable(o), status.error().c_str());
+            return 1;
+        }
+    }
+    if (const auto valid = core::validate(config); !valid.ok()) {
+        std::fprintf(stderr, "%s\n", valid.error().c_str());
+        return 1;
+    }
+    if (config.name.empty()) {
+        config.name = core::defaultRunName(config);
+    }
+
+    core::RunControl control;
+    ProgressPrinter progress(control, isatty(STDERR_FILENO) != 0, quiet);
+    core::ObserverList observers;
+    observers.add(&progress);
+
+    g_interrupted.store(false);
+    auto previousInt = std::signal(SIGINT, onInterrupt);
+    auto previousTerm = std::signal(SIGTERM, onInterrupt);
+    const core::Finished finished = core::Trainer::run(config, observers, control);
+    std::signal(SIGINT, previousInt);
+    std::signal(SIGTERM, previousTerm);
+
+    std::printf("run:      %s\n", config.name.c_str());
+    std::printf("status:   %s\n", core::statusName(finished.status));
+    std::printf("message:  %s\n", finished.message.c_str());
+    std::printf("phase:    %s step %lld\n", core::phaseName(finished.phase),
+                static_cast<long long>(finished.step));
+    std::printf("time:     %.1f s\n", finished.wallTime);
+    if (finished.validationAccuracy) {
+        std::printf("validation accuracy: %.4f\n", *finished.validationAccuracy);
+    }
+    if (finished.testAccuracy) {
+        std::printf("test accuracy:       %.4f\n", *finished.testAccuracy);
+    }
+    return exitCode(finished.status);
 }
 
 int configCommand(const QStringList& args) {
     if (args.contains(QStringLiteral("--defaults"))) {
         std::printf("%s\n", core::toJson(core::RunConfig{}).c_str());
+        return 0;
+    }
+    if (args.contains(QStringLiteral("--keys"))) {
+        for (const auto& f : core::configFields()) {
+            std::printf("%-28s %s\n", f.key.c_str(), f.description.c_str());
+        }
         return 0;
     }
     const int check = args.indexOf(QStringLiteral("--check"));
@@ -34,7 +297,7 @@ int configCommand(const QStringList& args) {
         std::printf("%s: valid\n", qPrintable(file.fileName()));
         return 0;
     }
-    std::fputs("usage: lossstudio-cli config --defaults | --check CONFIG.json\n", stderr);
+    std::fputs("usage: lossstudio-cli config --defaults | --keys | --check CONFIG.json\n", stderr);
     return 2;
 }
 
