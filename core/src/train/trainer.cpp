@@ -231,7 +231,7 @@ void Engine::recover(Phase phase, std::int64_t step, const std::string& what) {
     m_observer.onWarning(w);
     if (m_failures >= m_config.meta.maxFailures) {
         throw RunError{RunStatus::Diverged,
-                       "diverged: " + std::to_string(m_failures) + " consecutive non-finite steps, "
+                       std::to_string(m_failures) + " consecutive non-finite steps, "
                        "the last with " + what + " at step " + std::to_string(step) + " (" +
                            phaseName(phase) + "); lower optimizer.lr" +
                            (m_loss ? std::string(" or meta.lr") : std::string()) + " and retry"};
