@@ -80,6 +80,13 @@ public:
         if (e.metaLoss) {
             m_metaLoss = *e.metaLoss;
         }
+        // The offline phase has no evaluations: without a bar, report it ten times.
+        if (!m_terminal && !m_quiet && e.phase == core::Phase::OfflineInit && m_init >= 10 &&
+            e.step % (m_init / 10) == 0) {
+            std::fprintf(stderr, "offline-init step %lld/%lld  %3.0f%%  meta-loss %.4f  elapsed %s  eta %s\n",
+                         static_cast<long long>(e.step), m_init, 100.0 * e.progress, m_metaLoss,
+                         formatDuration(e.wallTime).c_str(), eta().c_str());
+        }
         const auto now = std::chrono::steady_clock::now();
         if (m_terminal && !m_quiet && now - m_lastDraw > std::chrono::milliseconds(100)) {
             m_lastDraw = now;
