@@ -257,6 +257,15 @@ std::vector<FieldImpl> buildFields() {
                             "Where the meta-objective takes its batches"));
     f.push_back(intField("meta.max_failures", LS_REF(meta.maxFailures), 1, 1000,
                          "Consecutive divergence recoveries before the run is 'diverged'"));
+
+    f.push_back(realField("collapse.threshold", LS_REF(collapse.threshold), 0, 1e6,
+                          "Collapse: relative logit-gradient size below which a step is collapsed"));
+    f.push_back(intField("collapse.window", LS_REF(collapse.window), 1, kMaxInt,
+                         "Collapse: consecutive collapsed steps (validation accuracy not improving) "
+                         "before the warning"));
+    f.push_back(stringField("collapse.recovery", LS_REF(collapse.recovery), {"none", "restore"},
+                            "Collapse: none (warn) or restore (last healthy loss network, meta "
+                            "learning rate halved)"));
     return f;
 }
 

@@ -93,6 +93,16 @@ LearnedLoss::Values LearnedLoss::evaluate(const torch::Tensor& y, const torch::T
     return {out.view(y.sizes()), slope.view(y.sizes())};
 }
 
+LearnedLoss::Values LearnedLoss::effective(const torch::Tensor& p, std::int64_t classes) const {
+    const double r = classFactor(classes);
+    const double others = static_cast<double>(classes - 1);
+    const torch::Tensor q = (1.0 - p) / others;
+    const Values target = evaluate(torch::ones_like(p), p);
+    const Values rest = evaluate(torch::zeros_like(q), q);
+    // dq/dp = -1/(C-1), so the (C-1) factor cancels in the slope.
+    return {r * (target.loss + others * rest.loss), r * (target.slope - rest.slope)};
+}
+
 double LearnedLoss::classFactor(std::int64_t classes) const {
     return m_config.reduction == "sum" ? 1.0 : 1.0 / static_cast<double>(classes);
 }

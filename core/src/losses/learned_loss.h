@@ -44,6 +44,10 @@ public:
     };
     BatchTerms batchTerms(const torch::Tensor& probs, const torch::Tensor& oneHot) const;
 
+    /// The effective loss of one example whose target gets probability p and each of the other
+    /// C-1 classes (1-p)/(C-1): e(p) = r [l(1,p) + (C-1) l(0,(1-p)/(C-1))] and de/dp.
+    Values effective(const torch::Tensor& p, std::int64_t classes) const;
+
     /// The reduction factor r over classes.
     double classFactor(std::int64_t classes) const;
     /// phi flattened in layer order, as floats.

@@ -49,6 +49,14 @@ void applyUpdate(StepResult& r, models::Model& model, train::Optimizer& optimize
 
 }  // namespace
 
+double lossGradientRatio(const torch::Tensor& u, const torch::Tensor& probs,
+                         const torch::Tensor& oneHotTarget) {
+    torch::NoGradGuard noGrad;
+    const double ce =
+        (probs - oneHotTarget).norm().item<double>() / static_cast<double>(probs.size(0));
+    return ce > 0 ? u.detach().norm().item<double>() / ce : 0.0;
+}
+
 StepResult crossEntropyStep(models::Model& model, train::Optimizer& optimizer, double lr,
                             const Batch& batch) {
     StepResult r;
@@ -74,9 +82,11 @@ StepResult learnedLossStep(models::Model& model, train::Optimizer& optimizer, do
     {
         torch::NoGradGuard noGrad;
         const torch::Tensor probs = torch::softmax(logits.detach(), /*dim=*/1);
-        const auto terms = loss.batchTerms(probs, oneHot(batch.y, probs.size(1), probs));
+        const torch::Tensor target = oneHot(batch.y, probs.size(1), probs);
+        const auto terms = loss.batchTerms(probs, target);
         r.trainLoss = terms.loss.item<double>();
         u = terms.logitGradient;
+        r.lossGradRatio = lossGradientRatio(u, probs, target);
     }
     if (!std::isfinite(r.trainLoss)) {
         markNonFinite(r, "the learned loss");
@@ -101,8 +111,10 @@ StepResult metaStep(models::Model& model, train::Optimizer& optimizer, double lr
 
     // 2. The learned loss and u = dM/dlogits, differentiable with respect to phi only.
     const torch::Tensor probs = torch::softmax(logits.t.detach(), /*dim=*/1);
-    const auto terms = loss.batchTerms(probs, oneHot(train.y, probs.size(1), probs));
+    const torch::Tensor target = oneHot(train.y, probs.size(1), probs);
+    const auto terms = loss.batchTerms(probs, target);
     r.trainLoss = terms.loss.item<double>();
+    r.lossGradRatio = lossGradientRatio(terms.logitGradient, probs, target);
     if (!std::isfinite(r.trainLoss)) {
         markNonFinite(r, "the learned loss");
         return r;

@@ -27,9 +27,16 @@ struct StepResult {
     double gradNorm = 0;
     std::optional<double> metaLoss;
     std::optional<double> metaGradNorm;
+    /// ||dM/dlogits|| / ||dCE/dlogits|| on the training batch (learned losses only).
+    std::optional<double> lossGradRatio;
     bool finite = true;
     std::string nonFinite;  ///< what went non-finite, for the warning
 };
+
+/// ||u|| / ||dCE/dlogits|| for a batch: u = dM/dlogits of the learned loss, and cross-entropy's
+/// (softmax - onehot) / B. The learned loss's effective learning-rate multiplier.
+double lossGradientRatio(const torch::Tensor& u, const torch::Tensor& probs,
+                         const torch::Tensor& oneHotTarget);
 
 /// A step of plain cross-entropy training.
 StepResult crossEntropyStep(models::Model& model, train::Optimizer& optimizer, double lr,

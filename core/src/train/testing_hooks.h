@@ -8,13 +8,26 @@
 
 namespace lossstudio::core::train::testing {
 
-/// Before step `step` of `phase`, the engine poisons its state with NaN as a diverging update
-/// would: the loss network's first weight when the method learns a loss, else the model's first
-/// parameter. Applies to every run until cleared; `times` consecutive steps from `step` on.
-void injectNonFinite(Phase phase, std::int64_t step, int times = 1);
+enum class Fault {
+    None,
+    /// NaN in the loss network's first weight (a method that learns a loss), else in the model's
+    /// first parameter, as a diverging update would leave it.
+    NonFinite,
+    /// The loss network made to output a very negative pre-activation everywhere (hidden weights
+    /// made non-negative, output weights -10 |w|): softplus then sits at zero and the learned
+    /// loss's gradients vanish — the collapse of method.md.
+    CollapseLoss,
+};
+
+/// Before step `step` of `phase` (and the `times - 1` steps after it), the engine applies
+/// `fault`. Applies to every run until cleared.
+void inject(Fault fault, Phase phase, std::int64_t step, int times = 1);
+inline void injectNonFinite(Phase phase, std::int64_t step, int times = 1) {
+    inject(Fault::NonFinite, phase, step, times);
+}
 void clearInjections();
 
-/// Engine side: whether to poison the state before this step.
-bool shouldInject(Phase phase, std::int64_t step);
+/// Engine side: the fault to apply before this step (None almost always).
+Fault faultBefore(Phase phase, std::int64_t step);
 
 }  // namespace lossstudio::core::train::testing

@@ -85,6 +85,9 @@ private:
     methods::StepResult step(Phase phase, std::int64_t step);
     void afterStep(Phase phase, std::int64_t step, const methods::StepResult& result);
     void recover(Phase phase, std::int64_t step, const std::string& what);
+    void watchForCollapse(Phase phase, std::int64_t step, const methods::StepResult& result);
+    void rememberHealthyLoss(std::int64_t step);
+    void applyInjectedFault(Phase phase, std::int64_t step);
     void evaluate(Phase phase, std::int64_t step);
     void snapshot(Phase phase, std::int64_t step);
     void saveCheckpoint(Phase phase, std::int64_t step);
@@ -118,6 +121,19 @@ private:
     bool m_resumedAtPhaseStart = false;  ///< step 0's snapshot and evaluation were already sent
     std::optional<double> m_lastTest;
     std::optional<double> m_lastValidation;
+
+    /// Collapse watch (see CollapseConfig).
+    struct CollapseWatch {
+        std::int64_t streak = 0;           ///< consecutive steps below the threshold
+        bool warned = false;               ///< the warning for this streak was sent
+        double bestValidation = -1;        ///< best validation accuracy of the current phase
+        std::int64_t lastImprovement = 0;  ///< the step that set it
+        // The loss network of the last snapshot taken while healthy.
+        std::int64_t healthyStep = -1;
+        Phase healthyPhase = Phase::Setup;
+        std::vector<torch::Tensor> healthyPhi;
+        NamedTensors healthyMetaOptimizer;
+    } m_collapse;
 
     struct GoodState {
         std::int64_t step = -1;
@@ -284,7 +300,72 @@ void Engine::afterStep(Phase phase, std::int64_t stepIndex, const methods::StepR
     m.gradNorm = r.gradNorm;
     m.metaLoss = r.metaLoss;
     m.metaGradNorm = r.metaGradNorm;
+    m.lossGradRatio = r.lossGradRatio;
     m_observer.onStepMetrics(m);
+}
+
+void Engine::rememberHealthyLoss(std::int64_t stepIndex) {
+    m_collapse.healthyStep = stepIndex;
+    m_collapse.healthyPhase = m_phase;  // the phase being run
+    m_collapse.healthyPhi = cloneAll(m_loss->parameters());
+    m_collapse.healthyMetaOptimizer = cloneNamed(m_metaOptimizer->state());
+}
+
+void Engine::watchForCollapse(Phase phase, std::int64_t stepIndex, const methods::StepResult& r) {
+    if (!m_loss || !r.lossGradRatio) {
+        return;
+    }
+    auto& c = m_collapse;
+    if (*r.lossGradRatio >= m_config.collapse.threshold) {
+        c.streak = 0;
+        c.warned = false;
+        return;
+    }
+    ++c.streak;
+    // Not improving: no new best validation accuracy within the window.
+    const bool improving = stepIndex - c.lastImprovement < m_config.collapse.window;
+    if (c.warned || c.streak < m_config.collapse.window || improving) {
+        return;
+    }
+    c.warned = true;
+    std::ostringstream msg;
+    msg << "learned loss collapsed at step " << stepIndex - c.streak + 1 << " (" << phaseName(phase)
+        << "): its gradient has been below " << m_config.collapse.threshold
+        << " of cross-entropy's for " << c.streak << " steps while validation accuracy did not "
+        << "improve";
+    if (m_config.collapse.recovery == "restore" && c.healthyStep >= 0) {
+        copyInto(m_loss->parameters(), c.healthyPhi);
+        m_metaOptimizer->setState(c.healthyMetaOptimizer);
+        m_metaLr *= 0.5;
+        msg << "; restored the loss network of " << phaseName(c.healthyPhase) << " step "
+            << c.healthyStep << ", meta learning rate halved to " << m_metaLr;
+        c.streak = 0;
+        c.warned = false;
+    } else if (m_config.collapse.recovery == "restore") {
+        msg << "; no healthy snapshot to restore yet";
+    }
+    Warning w{phase, stepIndex, "collapse", msg.str()};
+    m_log->warn("{}", w.message);
+    m_observer.onWarning(w);
+}
+
+void Engine::applyInjectedFault(Phase phase, std::int64_t stepIndex) {
+    const auto fault = train::testing::faultBefore(phase, stepIndex);
+    if (fault == train::testing::Fault::None) {
+        return;
+    }
+    torch::NoGradGuard noGrad;
+    if (fault == train::testing::Fault::NonFinite) {
+        (m_loss ? m_loss->parameters() : m_model->parameters()).front().view(-1)[0] = std::nan("");
+        return;
+    }
+    if (m_loss) {
+        auto& weights = m_loss->parameters();
+        for (std::size_t i = 0; i + 1 < weights.size(); ++i) {
+            weights[i].abs_();
+        }
+        weights.back().abs_().mul_(-10.0);
+    }
 }
 
 void Engine::evaluate(Phase phase, std::int64_t stepIndex) {
@@ -294,6 +375,10 @@ void Engine::evaluate(Phase phase, std::int64_t stepIndex) {
                                         m_config.evalBatchSize, m_device);
     if (m_data.validation.size() > 0) {
         m_lastValidation = val.accuracy;
+        if (val.accuracy > m_collapse.bestValidation) {
+            m_collapse.bestValidation = val.accuracy;
+            m_collapse.lastImprovement = stepIndex;
+        }
         m_observer.onEvalMetrics({phase, stepIndex, "validation", val.loss, val.accuracy});
     }
     if (m_data.test.size() > 0) {
@@ -312,6 +397,8 @@ void Engine::snapshot(Phase phase, std::int64_t stepIndex) {
     const torch::Tensor p = torch::linspace(0.0, 1.0, m_config.snapshotPoints,
                                             torch::TensorOptions().device(m_device));
     s.p = toFloats(p);
+    const int classes = m_data.classes;
+    s.classes = classes;
     if (m_loss) {
         const auto one = m_loss->evaluate(torch::ones_like(p), p);
         const auto zero = m_loss->evaluate(torch::zeros_like(p), p);
@@ -320,13 +407,19 @@ void Engine::snapshot(Phase phase, std::int64_t stepIndex) {
         s.lossY0 = toFloats(zero.loss);
         s.slopeY0 = toFloats(zero.slope);
         s.parameters = m_loss->flatParameters();
+        const auto effective = m_loss->effective(p, classes);
+        s.effective = toFloats(effective.loss);
+        s.effectiveSlope = toFloats(effective.slope);
     } else {
-        // Cross-entropy, class-wise: l(1, p) = -log p, l(0, p) = 0 (p clamped away from 0).
+        // Cross-entropy, class-wise: l(1, p) = -log p, l(0, p) = 0 (p clamped away from 0),
+        // summed over classes, so the effective loss is -log p itself.
         const torch::Tensor clamped = p.clamp_min(1e-7);
         s.lossY1 = toFloats(-clamped.log());
         s.slopeY1 = toFloats(-1.0 / clamped);
         s.lossY0 = std::vector<float>(s.p.size(), 0.0f);
         s.slopeY0 = s.lossY0;
+        s.effective = s.lossY1;
+        s.effectiveSlope = s.slopeY1;
     }
     m_observer.onLossSnapshot(s);
 }
@@ -368,6 +461,17 @@ void Engine::saveCheckpoint(Phase phase, std::int64_t stepIndex) {
     if (m_loss) {
         writeList("loss.params", m_loss->parameters());
         writeNamed("meta_optimizer", m_metaOptimizer->state());
+        const auto& c = m_collapse;
+        archive.write("collapse.streak", c10::IValue(c.streak));
+        archive.write("collapse.warned", c10::IValue(c.warned));
+        archive.write("collapse.best_validation", c10::IValue(c.bestValidation));
+        archive.write("collapse.last_improvement", c10::IValue(c.lastImprovement));
+        archive.write("collapse.healthy_step", c10::IValue(c.healthyStep));
+        archive.write("collapse.healthy_phase", c10::IValue(static_cast<std::int64_t>(c.healthyPhase)));
+        if (c.healthyStep >= 0) {
+            writeList("collapse.healthy_phi", c.healthyPhi);
+            writeNamed("collapse.healthy_meta_optimizer", c.healthyMetaOptimizer);
+        }
     }
     std::ostringstream out;
     archive.save_to(out);
@@ -451,6 +555,20 @@ void Engine::loadCheckpoint(const std::string& bytes) {
     if (m_loss) {
         readList("loss.params", m_loss->parameters());
         m_metaOptimizer->setState(readNamed("meta_optimizer"));
+        auto& c = m_collapse;
+        c.streak = readInt("collapse.streak");
+        c.lastImprovement = readInt("collapse.last_improvement");
+        archive.read("collapse.warned", value);
+        c.warned = value.toBool();
+        archive.read("collapse.best_validation", value);
+        c.bestValidation = value.toDouble();
+        c.healthyStep = readInt("collapse.healthy_step");
+        c.healthyPhase = static_cast<Phase>(readInt("collapse.healthy_phase"));
+        if (c.healthyStep >= 0) {
+            c.healthyPhi = cloneAll(m_loss->parameters());
+            readList("collapse.healthy_phi", c.healthyPhi);
+            c.healthyMetaOptimizer = readNamed("collapse.healthy_meta_optimizer");
+        }
     }
 }
 
@@ -460,6 +578,10 @@ void Engine::startTrainingPhase() {
     m_optimizer->resetState();
     m_phase = trainingPhase();
     m_step = 0;
+    m_collapse.streak = 0;
+    m_collapse.warned = false;
+    m_collapse.bestValidation = -1;
+    m_collapse.lastImprovement = 0;
     m_observer.onPhaseChanged({m_phase, 0,
                                m_config.method == "adalfl"
                                    ? "online adaptation: model and loss updated every step"
@@ -472,6 +594,9 @@ void Engine::runPhase(Phase phase, std::int64_t firstStep, std::int64_t lastStep
     const bool lossChanges = m_loss && (phase == Phase::OfflineInit || phase == Phase::Online);
     if (firstStep == 1 && !m_resumedAtPhaseStart) {
         snapshot(phase, 0);
+        if (lossChanges && m_collapse.streak == 0) {
+            rememberHealthyLoss(0);
+        }
         if (training) {
             evaluate(phase, 0);
         }
@@ -496,11 +621,7 @@ void Engine::runPhase(Phase phase, std::int64_t firstStep, std::int64_t lastStep
         if (m_control.takeCheckpointRequest()) {
             saveCheckpoint(phase, m_step);
         }
-        if (train::testing::shouldInject(phase, s)) {
-            torch::NoGradGuard noGrad;
-            (m_loss ? m_loss->parameters() : m_model->parameters()).front().view(-1)[0] =
-                std::nan("");
-        }
+        applyInjectedFault(phase, s);
         const auto result = step(phase, s);
         m_step = s;
         if (!result.finite) {
@@ -509,11 +630,15 @@ void Engine::runPhase(Phase phase, std::int64_t firstStep, std::int64_t lastStep
         }
         m_failures = 0;
         afterStep(phase, s, result);
+        watchForCollapse(phase, s, result);
         if (s - m_good.step >= kGoodStateInterval) {
             rememberGoodState();
         }
         if (lossChanges && (s % m_config.snapshotInterval == 0 || s == lastStep)) {
             snapshot(phase, s);
+            if (m_collapse.streak == 0) {
+                rememberHealthyLoss(s);
+            }
         }
         if (training && (s % m_config.evalInterval == 0 || s == lastStep)) {
             evaluate(phase, s);
@@ -617,23 +742,27 @@ Finished Engine::run(const std::string& checkpoint) {
 namespace train::testing {
 namespace {
 std::mutex g_injectionMutex;
+Fault g_fault = Fault::None;
 Phase g_injectPhase = Phase::Setup;
 std::int64_t g_injectStep = -1;
 int g_injectTimes = 0;
 }  // namespace
 
-void injectNonFinite(Phase phase, std::int64_t step, int times) {
+void inject(Fault fault, Phase phase, std::int64_t step, int times) {
     std::lock_guard<std::mutex> lock(g_injectionMutex);
+    g_fault = fault;
     g_injectPhase = phase;
     g_injectStep = step;
     g_injectTimes = times;
 }
 
-void clearInjections() { injectNonFinite(Phase::Setup, -1, 0); }
+void clearInjections() { inject(Fault::None, Phase::Setup, -1, 0); }
 
-bool shouldInject(Phase phase, std::int64_t step) {
+Fault faultBefore(Phase phase, std::int64_t step) {
     std::lock_guard<std::mutex> lock(g_injectionMutex);
-    return phase == g_injectPhase && step >= g_injectStep && step < g_injectStep + g_injectTimes;
+    const bool hit =
+        phase == g_injectPhase && step >= g_injectStep && step < g_injectStep + g_injectTimes;
+    return hit ? g_fault : Fault::None;
 }
 }  // namespace train::testing
 

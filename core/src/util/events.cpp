@@ -25,6 +25,19 @@ const char* statusName(RunStatus status) {
     return "unknown";
 }
 
+float LossSnapshot::effectiveArgmin() const {
+    if (effective.empty() || effective.size() != p.size()) {
+        return 1.0f;
+    }
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < effective.size(); ++i) {
+        if (effective[i] < effective[best]) {
+            best = i;
+        }
+    }
+    return p[best];
+}
+
 void ObserverList::add(Observer* observer) {
     if (observer != nullptr) {
         m_observers.push_back(observer);

@@ -29,6 +29,9 @@ void appendSamples(const StepMetrics& e, std::vector<MetricSample>& out) {
     if (e.metaGradNorm) {
         push(out, init, keys::kMetaGradNorm, e.step, e.wallTime, *e.metaGradNorm);
     }
+    if (e.lossGradRatio) {
+        push(out, init, keys::kLossGradRatio, e.step, e.wallTime, *e.lossGradRatio);
+    }
 }
 
 void appendSamples(const EvalMetrics& e, std::vector<MetricSample>& out) {
@@ -44,13 +47,14 @@ std::string snapshotCurveKind(Phase phase) { return std::string("loss/") + phase
 std::string snapshotParameterKind(Phase phase) { return std::string("phi/") + phaseName(phase); }
 
 std::vector<std::vector<float>> packSnapshotCurves(const LossSnapshot& s) {
-    return {s.p, s.lossY1, s.lossY0, s.slopeY1, s.slopeY0};
+    return {s.p, s.lossY1, s.lossY0, s.slopeY1, s.slopeY0, s.effective, s.effectiveSlope};
 }
 
 Result<LossSnapshot> unpackSnapshotCurves(Phase phase, std::int64_t step,
                                           const std::vector<std::vector<float>>& arrays) {
-    if (arrays.size() != 5) {
-        return Error{"a loss snapshot holds 5 arrays, this one " + std::to_string(arrays.size())};
+    if (arrays.size() != 5 && arrays.size() != 7) {
+        return Error{"a loss snapshot holds 5 or 7 arrays, this one " +
+                     std::to_string(arrays.size())};
     }
     for (const auto& a : arrays) {
         if (a.size() != arrays[0].size()) {
@@ -65,6 +69,10 @@ Result<LossSnapshot> unpackSnapshotCurves(Phase phase, std::int64_t step,
     s.lossY0 = arrays[2];
     s.slopeY1 = arrays[3];
     s.slopeY0 = arrays[4];
+    if (arrays.size() == 7) {
+        s.effective = arrays[5];
+        s.effectiveSlope = arrays[6];
+    }
     return s;
 }
 

@@ -61,6 +61,9 @@ struct StepMetrics {
     double gradNorm = 0;       ///< L2 norm of the base model's gradient
     std::optional<double> metaLoss;      ///< cross-entropy after the step on the meta batch
     std::optional<double> metaGradNorm;  ///< L2 norm of the loss network's gradient
+    /// ||dM/dlogits|| / ||dCE/dlogits|| on the same batch: how much larger (or smaller) a step
+    /// the learned loss takes than cross-entropy would — an effective learning-rate multiplier.
+    std::optional<double> lossGradRatio;
 };
 
 /// Accuracy and cross-entropy of the model on a whole split.
@@ -83,6 +86,15 @@ struct LossSnapshot {
     std::vector<float> slopeY1;
     std::vector<float> slopeY0;
     std::vector<float> parameters;  ///< phi, flattened in layer order (empty for cross-entropy)
+    /// The effective loss of one example against its target probability p, with the rest spread
+    /// evenly over the other C-1 classes: e(p) = r [l(1, p) + (C-1) l(0, (1-p)/(C-1))]
+    /// (r = 1/C for the mean over classes, 1 for the sum), and its slope de/dp. Only the
+    /// difference between l(1, .) and l(0, .) drives training; e shows the shape the model feels.
+    std::vector<float> effective;
+    std::vector<float> effectiveSlope;
+    int classes = 0;
+    /// The p minimising e on the grid; below 1 the loss has learned label smoothing.
+    float effectiveArgmin() const;
 };
 
 struct Warning {

@@ -26,6 +26,7 @@ inline constexpr const char* kTaskLoss = "train/task_loss";        ///< cross-en
 inline constexpr const char* kTrainAccuracy = "train/accuracy";
 inline constexpr const char* kLearningRate = "train/lr";
 inline constexpr const char* kGradNorm = "train/grad_norm";
+inline constexpr const char* kLossGradRatio = "train/loss_grad_ratio";  ///< learned vs CE step
 inline constexpr const char* kMetaLoss = "meta/loss";
 inline constexpr const char* kMetaGradNorm = "meta/grad_norm";
 inline constexpr const char* kValidationLoss = "validation/loss";
@@ -42,7 +43,8 @@ void appendSamples(const EvalMetrics& event, std::vector<MetricSample>& out);
 /// Snapshot kinds in the store: "loss/<phase>" holds the curves, "phi/<phase>" the parameters.
 std::string snapshotCurveKind(Phase phase);
 std::string snapshotParameterKind(Phase phase);
-/// The LossSnapshot's curves as arrays {p, lossY1, lossY0, slopeY1, slopeY0} and back.
+/// The LossSnapshot's curves as arrays {p, lossY1, lossY0, slopeY1, slopeY0, effective,
+/// effectiveSlope} and back (snapshots stored before the effective loss existed have 5 arrays).
 std::vector<std::vector<float>> packSnapshotCurves(const LossSnapshot& snapshot);
 Result<LossSnapshot> unpackSnapshotCurves(Phase phase, std::int64_t step,
                                           const std::vector<std::vector<float>>& arrays);

@@ -75,6 +75,18 @@ struct MetaConfig {
     int maxFailures = 5;                ///< consecutive divergence recoveries before "diverged"
 };
 
+/// Watching the learned loss for collapse (its gradient vanishing). JSON object "collapse".
+struct CollapseConfig {
+    /// The learned loss's gradient with respect to the logits, relative to cross-entropy's on the
+    /// same batch, below which a step counts as collapsed.
+    double threshold = 1e-3;
+    /// Consecutive collapsed steps, with validation accuracy not improving, that raise the warning.
+    std::int64_t window = 200;
+    /// none: warn only; restore: go back to the loss network of the last healthy snapshot and
+    /// halve the meta learning rate.
+    std::string recovery = "none";
+};
+
 /// One experiment, complete. Plain value; JSON round-trip with parseRunConfig / toJson.
 struct RunConfig {
     std::string name;
@@ -95,6 +107,7 @@ struct RunConfig {
     OptimizerConfig optimizer;
     LossNetConfig loss;
     MetaConfig meta;
+    CollapseConfig collapse;
 };
 
 /// What a config key holds, for --set, the GUI and documentation.

@@ -1,0 +1,237 @@
+// Learned-loss diagnostics: the effective loss e(p) and the gradient multiplier against values
+// worked by hand, and collapse caught (and, with `restore`, undone) as it happens.
+#include <QtTest>
+
+#include <cmath>
+
+#include <torch/types.h>
+
+#include <lossstudio/core/metric_keys.h>
+#include <lossstudio/core/trainer.h>
+
+#include "losses/learned_loss.h"
+#include "methods/steps.h"
+#include "train/testing_hooks.h"
+
+using namespace lossstudio::core;
+
+namespace {
+
+/// A one-hidden-layer ReLU loss network with weights set by hand.
+losses::LearnedLoss handMadeLoss(int width, const std::string& output, const std::string& reduction,
+                                 const std::vector<float>& hidden, const std::vector<float>& out) {
+    LossNetConfig c;
+    c.hiddenLayers = 1;
+    c.hiddenWidth = width;
+    c.output = output;
+    c.reduction = reduction;
+    losses::LearnedLoss loss(c, "relu");
+    torch::NoGradGuard noGrad;
+    loss.parameters()[0].copy_(torch::tensor(hidden).view({width, 2}));
+    loss.parameters()[1].copy_(torch::tensor(out).view({1, width}));
+    return loss;
+}
+
+/// l(y, p) = |y - p| = relu(y - p) + relu(p - y): l(1, p) = 1 - p, l(0, p) = p.
+losses::LearnedLoss absoluteLoss(const std::string& reduction = "mean") {
+    return handMadeLoss(2, "none", reduction, {1, -1, -1, 1}, {1, 1});
+}
+
+/// l(y, p) = softplus(0) = log 2 everywhere (output weights zero).
+losses::LearnedLoss constantLoss(const std::string& reduction = "mean") {
+    return handMadeLoss(3, "softplus", reduction, {0.3f, -1, 2, 0.5f, -0.7f, 1}, {0, 0, 0});
+}
+
+struct Collected final : Observer {
+    std::vector<Warning> warnings;
+    std::vector<StepMetrics> steps;
+    std::vector<EvalMetrics> evals;
+    std::vector<LossSnapshot> snapshots;
+    void onWarning(const Warning& e) override { warnings.push_back(e); }
+    void onStepMetrics(const StepMetrics& e) override { steps.push_back(e); }
+    void onEvalMetrics(const EvalMetrics& e) override { evals.push_back(e); }
+    void onLossSnapshot(const LossSnapshot& e) override { snapshots.push_back(e); }
+    double validationAt(std::int64_t step) const {
+        double last = -1;
+        for (const auto& e : evals) {
+            if (e.phase == Phase::Online && e.split == "validation" && e.step <= step) {
+                last = e.accuracy;
+            }
+        }
+        return last;
+    }
+};
+
+RunConfig collapseConfig(const std::string& recovery) {
+    RunConfig c;
+    c.method = "adalfl";
+    c.seed = 1;
+    c.steps = 400;
+    c.batchSize = 32;
+    c.threads = 1;
+    c.evalInterval = 10;
+    c.snapshotInterval = 20;
+    c.snapshotPoints = 21;
+    c.checkpointInterval = 0;
+    c.data.name = "synthetic";
+    c.data.syntheticClasses = 4;
+    c.data.syntheticFeatures = 8;
+    c.data.syntheticSamples = 2400;
+    c.model.name = "mlp";
+    c.model.hidden = {16};
+    c.optimizer.lr = 0.01;
+    c.meta.initSteps = 0;
+    c.collapse.window = 30;
+    c.collapse.recovery = recovery;
+    return c;
+}
+
+}  // namespace
+
+class TestDiagnostics final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void cleanup() { train::testing::clearInjections(); }
+
+    void effectiveLossByHand_data() {
+        QTest::addColumn<QString>("network");
+        QTest::addColumn<QString>("reduction");
+        QTest::newRow("|y-p|, mean") << "absolute" << "mean";
+        QTest::newRow("|y-p|, sum") << "absolute" << "sum";
+        QTest::newRow("constant, mean") << "constant" << "mean";
+        QTest::newRow("constant, sum") << "constant" << "sum";
+    }
+    void effectiveLossByHand() {
+        QFETCH(QString, network);
+        QFETCH(QString, reduction);
+        const auto loss = network == QLatin1String("absolute") ? absoluteLoss(reduction.toStdString())
+                                                               : constantLoss(reduction.toStdString());
+        const int classes = 10;
+        const double r = reduction == QLatin1String("mean") ? 1.0 / classes : 1.0;
+        const torch::Tensor p = torch::linspace(0.0, 1.0, 11);
+        const auto e = loss.effective(p, classes);
+        for (int i = 0; i < 11; ++i) {
+            const double pi = i / 10.0;
+            double expected;
+            double slope;
+            if (network == QLatin1String("absolute")) {
+                // e = r [(1 - p) + (C-1) * (1-p)/(C-1)] = 2 r (1 - p); de/dp = -2 r.
+                expected = 2 * r * (1 - pi);
+                slope = -2 * r;
+            } else {
+                // e = r [log 2 + (C-1) log 2] = r C log 2; flat.
+                expected = r * classes * std::log(2.0);
+                slope = 0;
+            }
+            QVERIFY2(std::abs(e.loss[i].item<double>() - expected) < 1e-6,
+                     qPrintable(QStringLiteral("e(%1) = %2, expected %3").arg(pi).arg(e.loss[i].item<double>()).arg(expected)));
+            // At p = 1 the |y-p| network sits on its ReLU kinks (y-p = 0 and q = 0), where the
+            // one-sided slope is 0: check the slope inside the interval only.
+            if (i < 10) {
+                QVERIFY(std::abs(e.slope[i].item<double>() - slope) < 1e-6);
+            }
+        }
+    }
+
+    void gradientMultiplierByHand() {
+        // One example, C = 3, p = (0.5, 0.3, 0.2), target 0, l = |y - p| (mean over classes):
+        // dM/dp = (1/3)(-1, 1, 1); sum_i p_i dM/dp_i = 0, so u = p * dM/dp = (1/3)(-0.5, 0.3, 0.2)
+        // and cross-entropy's gradient is p - e_0 = (-0.5, 0.3, 0.2): the ratio is exactly 1/3.
+        const auto loss = absoluteLoss();
+        const torch::Tensor probs = torch::tensor({0.5f, 0.3f, 0.2f}).view({1, 3});
+        const torch::Tensor target = torch::tensor({1.0f, 0.0f, 0.0f}).view({1, 3});
+        torch::NoGradGuard noGrad;
+        const auto terms = loss.batchTerms(probs, target);
+        const torch::Tensor expectedU = torch::tensor({-0.5f, 0.3f, 0.2f}).view({1, 3}) / 3.0;
+        QVERIFY((terms.logitGradient - expectedU).abs().max().item<double>() < 1e-7);
+        QVERIFY(std::abs(terms.loss.item<double>() - (0.5 + 0.3 + 0.2) / 3.0) < 1e-7);
+        QVERIFY(std::abs(methods::lossGradientRatio(terms.logitGradient, probs, target) - 1.0 / 3.0) < 1e-6);
+        // The sum over classes is C times larger: ratio 1.
+        const auto summed = absoluteLoss("sum").batchTerms(probs, target);
+        QVERIFY(std::abs(methods::lossGradientRatio(summed.logitGradient, probs, target) - 1.0) < 1e-6);
+        // A constant loss gives no gradient at all.
+        const auto flat = constantLoss().batchTerms(probs, target);
+        QCOMPARE(methods::lossGradientRatio(flat.logitGradient, probs, target), 0.0);
+    }
+
+    void runsReportTheEffectiveLossAndTheMultiplier() {
+        Collected out;
+        RunControl control;
+        RunConfig c = collapseConfig("none");
+        c.steps = 40;
+        Trainer::run(c, out, control);
+        QVERIFY(!out.snapshots.empty());
+        for (const auto& s : out.snapshots) {
+            QCOMPARE(s.effective.size(), s.p.size());
+            QCOMPARE(s.classes, 4);
+            // The slope is the derivative of the curve: compare with central differences.
+            for (std::size_t i = 1; i + 1 < s.p.size(); ++i) {
+                const double fd = (s.effective[i + 1] - s.effective[i - 1]) / (s.p[i + 1] - s.p[i - 1]);
+                const double scale = std::max(1.0, std::abs(double(s.effectiveSlope[i])));
+                QVERIFY2(std::abs(fd - s.effectiveSlope[i]) < 0.05 * scale,
+                         qPrintable(QStringLiteral("p %1: slope %2 vs differences %3").arg(s.p[i]).arg(s.effectiveSlope[i]).arg(fd)));
+            }
+        }
+        std::vector<MetricSample> samples;
+        for (const auto& s : out.steps) {
+            QVERIFY(s.lossGradRatio.has_value() && *s.lossGradRatio > 0);
+            appendSamples(s, samples);
+        }
+        QVERIFY(std::any_of(samples.begin(), samples.end(),
+                            [](const MetricSample& m) { return m.key == keys::kLossGradRatio; }));
+    }
+
+    void collapseIsCaughtWithinTheWindow() {
+        Collected out;
+        RunControl control;
+        const RunConfig c = collapseConfig("none");
+        train::testing::inject(train::testing::Fault::CollapseLoss, Phase::Online, 60);
+        const Finished f = Trainer::run(c, out, control);
+        QCOMPARE(f.status, RunStatus::Finished);
+        std::vector<Warning> collapses;
+        for (const auto& w : out.warnings) {
+            if (w.code == "collapse") {
+                collapses.push_back(w);
+            }
+        }
+        QCOMPARE(collapses.size(), std::size_t{1});
+        // Collapsed from step 60: the warning needs `window` collapsed steps and no new best
+        // validation accuracy within the window (evaluated every 10 steps).
+        QVERIFY2(collapses[0].step >= 60 + c.collapse.window - 1 &&
+                     collapses[0].step <= 60 + c.collapse.window + c.evalInterval,
+                 qPrintable(QString::number(collapses[0].step)));
+        QVERIFY2(QString::fromStdString(collapses[0].message).contains("collapsed at step 60"),
+                 collapses[0].message.c_str());
+        for (const auto& s : out.steps) {
+            if (s.step >= 60) {
+                QVERIFY(*s.lossGradRatio < c.collapse.threshold);
+            }
+        }
+        // Warn only: nothing recovers it; validation accuracy stays where the collapse left it.
+        QCOMPARE(out.validationAt(c.steps), out.validationAt(collapses[0].step));
+    }
+
+    void restoreRecoversFromCollapse() {
+        Collected out;
+        RunControl control;
+        const RunConfig c = collapseConfig("restore");
+        train::testing::inject(train::testing::Fault::CollapseLoss, Phase::Online, 60);
+        const Finished f = Trainer::run(c, out, control);
+        QCOMPARE(f.status, RunStatus::Finished);
+        const auto it = std::find_if(out.warnings.begin(), out.warnings.end(),
+                                     [](const Warning& w) { return w.code == "collapse"; });
+        QVERIFY(it != out.warnings.end());
+        QVERIFY2(QString::fromStdString(it->message).contains("restored the loss network of online step 40"),
+                 it->message.c_str());
+        QVERIFY(QString::fromStdString(it->message).contains("halved to 0.0005"));
+        // After the restore the loss pulls again and validation accuracy improves.
+        const double atWarning = out.validationAt(it->step);
+        const double atEnd = out.validationAt(c.steps);
+        QVERIFY2(atEnd > atWarning + 0.02, qPrintable(QStringLiteral("%1 -> %2").arg(atWarning).arg(atEnd)));
+        QVERIFY(*out.steps.back().lossGradRatio > c.collapse.threshold);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestDiagnostics)
+#include "test_diagnostics.moc"
