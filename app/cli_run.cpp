@@ -49,7 +49,11 @@ public:
 
     void onRunStarted(const core::RunStarted& e) override {
         m_total = e.config.steps;
-        m_init = e.config.method == "cross_entropy" ? 0 : e.config.meta.initSteps;
+        m_init = (e.config.method == "ml3" || e.config.method == "adalfl") ? e.config.meta.initSteps : 0;
+        m_population = e.config.taylorglo.population;
+        m_search = e.config.method == "taylorglo"
+                       ? static_cast<long long>(e.config.taylorglo.generations) * m_population
+                       : 0;
         if (!m_quiet) {
             std::fprintf(stderr, "%s: %s, %s, %s; %lld train / %lld validation / %lld test, "
                          "%lld model parameters, %d threads\n",
@@ -77,6 +81,15 @@ public:
             m_control.requestStop();
         }
         m_last = e;
+        if (e.search) {
+            m_searchBest = e.search->bestError;
+            if (!m_terminal && !m_quiet && e.step % m_population == 0) {
+                std::fprintf(stderr, "search generation %d: best validation error %.4f, sigma %.3g  "
+                             "%3.0f%%  elapsed %s  eta %s\n",
+                             e.search->generation, e.search->bestError, e.search->sigma,
+                             100.0 * e.progress, formatDuration(e.wallTime).c_str(), eta().c_str());
+            }
+        }
         if (e.metaLoss) {
             m_metaLoss = *e.metaLoss;
         }
@@ -129,12 +142,16 @@ private:
         const int filled = static_cast<int>(m_last.progress * kWidth);
         std::string bar(static_cast<std::size_t>(filled), '#');
         bar.resize(kWidth, '.');
-        const long long total = m_phase == core::Phase::OfflineInit ? m_init : m_total;
+        const long long total = m_phase == core::Phase::OfflineInit ? m_init
+                                : m_phase == core::Phase::Search    ? m_search
+                                                                    : m_total;
         std::fprintf(stderr, "\r[%s] %3.0f%% %s %lld/%lld | eta %s | val %s | meta %s\x1b[K",
                      bar.c_str(), 100.0 * m_last.progress, core::phaseName(m_last.phase),
                      static_cast<long long>(m_last.step), total, eta().c_str(),
                      m_validation >= 0 ? (std::to_string(std::lround(m_validation * 1000) / 10.0).substr(0, 4) + "%").c_str() : "--",
-                     m_metaLoss >= 0 ? std::to_string(m_metaLoss).substr(0, 6).c_str() : "--");
+                     m_searchBest >= 0 ? ("best err " + std::to_string(m_searchBest).substr(0, 6)).c_str()
+                     : m_metaLoss >= 0 ? std::to_string(m_metaLoss).substr(0, 6).c_str()
+                                       : "--");
         std::fflush(stderr);
         m_barShown = true;
     }
@@ -154,6 +171,9 @@ private:
     core::StepMetrics m_last{};
     long long m_total = 0;
     long long m_init = 0;
+    long long m_search = 0;
+    int m_population = 1;
+    double m_searchBest = -1;
     double m_validation = -1;
     double m_test = -1;
     double m_metaLoss = -1;

@@ -178,6 +178,94 @@ private Q_SLOTS:
         }
     }
 
+    void taylorgloSearchesThenTrainsWithTheBestLoss() {
+        Recorder rec;
+        RunControl control;
+        RunConfig c = smallConfig("taylorglo");
+        c.taylorglo.population = 4;
+        c.taylorglo.generations = 3;
+        c.taylorglo.partialSteps = 15;
+        const Finished f = Trainer::run(c, rec, control);
+        QCOMPARE(f.status, RunStatus::Finished);
+        QCOMPARE(rec.phases[1].phase, Phase::Search);
+        QCOMPARE(rec.phases.back().phase, Phase::Training);
+        QCOMPARE(rec.started->lossParameters, std::int64_t{8});
+        std::vector<StepMetrics> search;
+        for (const auto& s : rec.steps) {
+            if (s.phase == Phase::Search) {
+                search.push_back(s);
+            }
+        }
+        QCOMPARE(search.size(), std::size_t{12});
+        double best = 2;
+        for (std::size_t i = 0; i < search.size(); ++i) {
+            QVERIFY(search[i].search.has_value());
+            QCOMPARE(search[i].step, std::int64_t(i + 1));
+            QCOMPARE(search[i].search->generation, int(i / 4) + 1);
+            best = std::min(best, search[i].search->error);
+            QCOMPARE(search[i].search->bestError, best);  // the running minimum
+            QVERIFY(search[i].search->error >= 0 && search[i].search->error <= 1);
+        }
+        QVERIFY(search.back().progress < 1.0);
+        // One snapshot per generation (the generation's best), then the training phase's loss:
+        // the best of the whole search, frozen.
+        std::vector<LossSnapshot> searchSnaps, trainSnaps;
+        for (const auto& s : rec.snapshots) {
+            (s.phase == Phase::Search ? searchSnaps : trainSnaps).push_back(s);
+        }
+        QCOMPARE(searchSnaps.size(), std::size_t{3});
+        QCOMPARE(trainSnaps.size(), std::size_t{1});
+        QCOMPARE(trainSnaps[0].parameters.size(), std::size_t{8});
+        QVERIFY(std::any_of(searchSnaps.begin(), searchSnaps.end(), [&](const LossSnapshot& s) {
+            return s.parameters == trainSnaps[0].parameters;
+        }));
+        QCOMPARE(rec.steps.back().step, c.steps);
+        QVERIFY(*f.testAccuracy > 0.3);  // better than chance (0.25) with any sane loss
+    }
+
+    void taylorgloStopInsideAGenerationResumesFromItsStart() {
+        RunConfig c = smallConfig("taylorglo");
+        c.taylorglo.population = 4;
+        c.taylorglo.generations = 3;
+        c.taylorglo.partialSteps = 10;
+        c.steps = 20;
+        Recorder whole;
+        RunControl wholeControl;
+        QCOMPARE(Trainer::run(c, whole, wholeControl).status, RunStatus::Finished);
+
+        Recorder first;
+        RunControl firstControl;
+        first.onStep = [&](const StepMetrics& s) {
+            if (s.phase == Phase::Search && s.step == 6) {  // inside generation 2 (steps 5-8)
+                firstControl.requestStop();
+            }
+        };
+        const Finished stopped = Trainer::run(c, first, firstControl);
+        QCOMPARE(stopped.status, RunStatus::Stopped);
+        QCOMPARE(first.checkpoints.back().step, std::int64_t{4});
+        Recorder second;
+        RunControl secondControl;
+        QCOMPARE(Trainer::run(c, second, secondControl, *first.checkpoints.back().data).status,
+                 RunStatus::Finished);
+        // The store drops rows after the checkpoint's step on resume; do the same here.
+        std::vector<StepMetrics> joined;
+        for (const auto& s : first.steps) {
+            if (s.step <= 4) {
+                joined.push_back(s);
+            }
+        }
+        joined.insert(joined.end(), second.steps.begin(), second.steps.end());
+        QCOMPARE(joined.size(), whole.steps.size());
+        for (std::size_t i = 0; i < joined.size(); ++i) {
+            QCOMPARE(joined[i].step, whole.steps[i].step);
+            if (joined[i].search) {
+                QCOMPARE(joined[i].search->error, whole.steps[i].search->error);
+            } else {
+                QCOMPARE(joined[i].trainLoss, whole.steps[i].trainLoss);
+            }
+        }
+    }
+
     void sameSeedSameSeries() {
         Recorder a, b;
         RunControl ca, cb;

@@ -171,7 +171,7 @@ constexpr double kMaxInt = 1e15;
 std::vector<FieldImpl> buildFields() {
     std::vector<FieldImpl> f;
     f.push_back(stringField("name", LS_REF(name), {}, "Run name (empty: method-model-dataset-seed)"));
-    f.push_back(stringField("method", LS_REF(method), {"cross_entropy", "ml3", "adalfl"},
+    f.push_back(stringField("method", LS_REF(method), {"cross_entropy", "ml3", "adalfl", "taylorglo"},
                             "Training method"));
     f.push_back(intField("seed", LS_REF(seed), 0, kMaxInt, "Random seed", ConfigType::UInt));
     f.push_back(intField("steps", LS_REF(steps), 1, kMaxInt, "Base-model training steps"));
@@ -266,6 +266,15 @@ std::vector<FieldImpl> buildFields() {
     f.push_back(stringField("collapse.recovery", LS_REF(collapse.recovery), {"none", "restore"},
                             "Collapse: none (warn) or restore (last healthy loss network, meta "
                             "learning rate halved)"));
+
+    f.push_back(realField("taylorglo.sigma", LS_REF(taylorglo.sigma), 1e-6, 100,
+                          "TaylorGLO: CMA-ES initial step size"));
+    f.push_back(intField("taylorglo.population", LS_REF(taylorglo.population), 2, 10000,
+                         "TaylorGLO: candidates per generation"));
+    f.push_back(intField("taylorglo.generations", LS_REF(taylorglo.generations), 1, 100000,
+                         "TaylorGLO: generations"));
+    f.push_back(intField("taylorglo.partial_steps", LS_REF(taylorglo.partialSteps), 1, kMaxInt,
+                         "TaylorGLO: training steps that judge a candidate"));
     return f;
 }
 
@@ -400,7 +409,11 @@ Status validate(const RunConfig& c) {
         return Error{"config key 'data.path' is empty, but dataset '" + c.data.name +
                      "' is read from a path: give the folder (or CSV file) that holds it"};
     }
-    if (c.method != "cross_entropy" && c.meta.batches == "validation" &&
+    if (c.method == "taylorglo" && c.data.validationFraction <= 0) {
+        return Error{"config key 'data.validation_fraction' is 0, but TaylorGLO judges its "
+                     "candidate losses by their validation error; raise it"};
+    }
+    if ((c.method == "ml3" || c.method == "adalfl") && c.meta.batches == "validation" &&
         c.data.validationFraction <= 0) {
         return Error{"config key 'data.validation_fraction' is 0, but method '" + c.method +
                      "' takes its meta batches from the validation split; raise it or set "

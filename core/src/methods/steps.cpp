@@ -74,7 +74,7 @@ StepResult crossEntropyStep(models::Model& model, train::Optimizer& optimizer, d
 }
 
 StepResult learnedLossStep(models::Model& model, train::Optimizer& optimizer, double lr,
-                           const losses::LearnedLoss& loss, const Batch& batch) {
+                           const losses::ClasswiseLoss& loss, const Batch& batch) {
     StepResult r;
     const torch::Tensor logits = model.forward(batch.x, models::ForwardMode::Train);
     std::tie(r.taskLoss, r.trainAccuracy) = taskMetrics(logits, batch.y);

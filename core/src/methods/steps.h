@@ -9,6 +9,7 @@
 
 #include <torch/types.h>
 
+#include "losses/classwise_loss.h"
 #include "losses/learned_loss.h"
 #include "models/model.h"
 #include "train/optimizer.h"
@@ -42,9 +43,9 @@ double lossGradientRatio(const torch::Tensor& u, const torch::Tensor& probs,
 StepResult crossEntropyStep(models::Model& model, train::Optimizer& optimizer, double lr,
                             const Batch& batch);
 
-/// A step of training with a fixed learned loss (ML3 after its offline phase).
+/// A step of training with a fixed class-wise loss (ML3 after its offline phase, TaylorGLO).
 StepResult learnedLossStep(models::Model& model, train::Optimizer& optimizer, double lr,
-                           const losses::LearnedLoss& loss, const Batch& batch);
+                           const losses::ClasswiseLoss& loss, const Batch& batch);
 
 /// The AdaLFL step (also Phase A's meta step, after the caller re-initialises the model and the
 /// optimiser state): update the model with the learned loss, then the loss network with the

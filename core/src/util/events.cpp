@@ -10,6 +10,7 @@ const char* phaseName(Phase phase) {
         case Phase::OfflineInit: return "offline-init";
         case Phase::Online: return "online";
         case Phase::Training: return "training";
+        case Phase::Search: return "search";
     }
     return "unknown";
 }

@@ -17,6 +17,13 @@ void push(std::vector<MetricSample>& out, bool init, const char* key, std::int64
 }  // namespace
 
 void appendSamples(const StepMetrics& e, std::vector<MetricSample>& out) {
+    if (e.search) {  // the search phase's steps are candidates, with their own series
+        push(out, false, keys::kSearchError, e.step, e.wallTime, e.search->error);
+        push(out, false, keys::kSearchBestError, e.step, e.wallTime, e.search->bestError);
+        push(out, false, keys::kSearchSigma, e.step, e.wallTime, e.search->sigma);
+        push(out, false, keys::kSearchGeneration, e.step, e.wallTime, e.search->generation);
+        return;
+    }
     const bool init = e.phase == Phase::OfflineInit;
     push(out, init, keys::kTrainLoss, e.step, e.wallTime, e.trainLoss);
     push(out, init, keys::kTaskLoss, e.step, e.wallTime, e.taskLoss);
@@ -77,7 +84,7 @@ Result<LossSnapshot> unpackSnapshotCurves(Phase phase, std::int64_t step,
 }
 
 Phase phaseFromName(const std::string& name) {
-    for (Phase p : {Phase::Setup, Phase::OfflineInit, Phase::Online, Phase::Training}) {
+    for (Phase p : {Phase::Setup, Phase::OfflineInit, Phase::Online, Phase::Training, Phase::Search}) {
         if (name == phaseName(p)) {
             return p;
         }

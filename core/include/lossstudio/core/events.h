@@ -16,7 +16,8 @@ enum class Phase {
     Setup,        ///< loading data, building the model
     OfflineInit,  ///< ML3 / AdaLFL Phase A: the loss is learned from fresh models
     Online,       ///< AdaLFL Phase B: model and loss updated every step
-    Training,     ///< training with a fixed loss (cross-entropy, or ML3's frozen loss)
+    Training,     ///< training with a fixed loss (cross-entropy, ML3's or TaylorGLO's)
+    Search,       ///< TaylorGLO: CMA-ES judging candidate losses by short training runs
 };
 
 enum class RunStatus { Running, Finished, Stopped, Failed, Diverged };
@@ -48,7 +49,17 @@ struct PhaseChanged {
     std::string description;
 };
 
-/// Sent after every step of every phase.
+/// One judged candidate of TaylorGLO's search.
+struct SearchStep {
+    int generation = 0;   ///< 1-based
+    int candidate = 0;    ///< 0-based within the generation
+    double error = 0;     ///< validation error after the candidate's partial training
+    double bestError = 0; ///< best so far in the search
+    double sigma = 0;     ///< CMA-ES step size of the generation
+};
+
+/// Sent after every step of every phase (in the search phase: after every judged candidate,
+/// with only `search` and the bookkeeping fields meaningful; the rest are NaN).
 struct StepMetrics {
     Phase phase;
     std::int64_t step = 0;
@@ -64,6 +75,7 @@ struct StepMetrics {
     /// ||dM/dlogits|| / ||dCE/dlogits|| on the same batch: how much larger (or smaller) a step
     /// the learned loss takes than cross-entropy would — an effective learning-rate multiplier.
     std::optional<double> lossGradRatio;
+    std::optional<SearchStep> search;
 };
 
 /// Accuracy and cross-entropy of the model on a whole split.

@@ -34,6 +34,10 @@ inline constexpr const char* kValidationAccuracy = "validation/accuracy";
 inline constexpr const char* kTestLoss = "test/loss";
 inline constexpr const char* kTestAccuracy = "test/accuracy";
 inline constexpr const char* kInitPrefix = "init/";
+inline constexpr const char* kSearchError = "search/error";  ///< per judged candidate
+inline constexpr const char* kSearchBestError = "search/best_error";
+inline constexpr const char* kSearchSigma = "search/sigma";
+inline constexpr const char* kSearchGeneration = "search/generation";
 }  // namespace keys
 
 /// Appends the event's series points (non-finite values are left out).

@@ -75,6 +75,14 @@ struct MetaConfig {
     int maxFailures = 5;                ///< consecutive divergence recoveries before "diverged"
 };
 
+/// TaylorGLO's search: CMA-ES over the Taylor loss's 8 parameters. JSON object "taylorglo".
+struct TaylorGloConfig {
+    double sigma = 1.2;              ///< CMA-ES initial step size
+    int population = 20;             ///< candidates per generation
+    int generations = 50;
+    std::int64_t partialSteps = 500; ///< training steps that judge a candidate (validation error)
+};
+
 /// Watching the learned loss for collapse (its gradient vanishing). JSON object "collapse".
 struct CollapseConfig {
     /// The learned loss's gradient with respect to the logits, relative to cross-entropy's on the
@@ -90,7 +98,7 @@ struct CollapseConfig {
 /// One experiment, complete. Plain value; JSON round-trip with parseRunConfig / toJson.
 struct RunConfig {
     std::string name;
-    /// cross_entropy, ml3, adalfl.
+    /// cross_entropy, ml3, adalfl, taylorglo.
     std::string method = "adalfl";
     std::uint64_t seed = 0;
     std::int64_t steps = 10000;       ///< base-model training steps T
@@ -108,6 +116,7 @@ struct RunConfig {
     LossNetConfig loss;
     MetaConfig meta;
     CollapseConfig collapse;
+    TaylorGloConfig taylorglo;
 };
 
 /// What a config key holds, for --set, the GUI and documentation.
