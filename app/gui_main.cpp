@@ -1,13 +1,65 @@
+// lossstudio: the studio window.
+//   lossstudio [--config FILE] [--preset NAME] [--set key=value ...] [--start] [--db PATH]
+//              [--screenshot DIR] [--verbose] [--version]
 #include <cstdio>
 
 #include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QTimer>
 
 #include <spdlog/spdlog.h>
 
 #include <lossstudio/core/logging.h>
+#include <lossstudio/core/paths.h>
+#include <lossstudio/core/run_config.h>
+#include <lossstudio/core/version.h>
+#include <lossstudio/ui/engine_controller.h>
+#include <lossstudio/ui/experiment_panel.h>
 #include <lossstudio/ui/main_window.h>
+#include <lossstudio/ui/presets.h>
 
 #include "app_common.h"
+
+namespace {
+
+using lossstudio::ui::EngineController;
+using lossstudio::ui::MainWindow;
+
+int usageError(const QString& message) {
+    std::fprintf(stderr, "lossstudio: %s\n", qPrintable(message));
+    return 2;
+}
+
+/// Saves the window at about half the run and at its end, then quits (scripts/screenshots.sh).
+void installScreenshots(MainWindow& window, const QString& directory) {
+    QDir().mkpath(directory);
+    auto* controller = window.controller();
+    auto takenMid = std::make_shared<bool>(false);
+    QObject::connect(controller, &EngineController::eventsArrived, &window,
+                     [&window, directory, takenMid](const lossstudio::ui::EventBatch& batch) {
+                         if (*takenMid || !batch.lastStep || batch.lastStep->progress < 0.5) {
+                             return;
+                         }
+                         *takenMid = true;
+                         const QString path = QDir(directory).filePath(QStringLiteral("live-mid-run.png"));
+                         if (window.saveScreenshot(path)) {
+                             lossstudio::core::logger("app")->info("screenshot {}", path.toStdString());
+                         }
+                     });
+    QObject::connect(controller, &EngineController::runFinished, &window,
+                     [&window, directory](const lossstudio::core::Finished& finished) {
+                         const QString path = QDir(directory).filePath(QStringLiteral("live-end.png"));
+                         const bool saved = window.saveScreenshot(path);
+                         if (saved) {
+                             lossstudio::core::logger("app")->info("screenshot {}", path.toStdString());
+                         }
+                         const bool ok = saved && finished.status == lossstudio::core::RunStatus::Finished;
+                         QTimer::singleShot(0, qApp, [ok]() { QApplication::exit(ok ? 0 : 1); });
+                     });
+}
+
+}  // namespace
 
 int main(int argc, char* argv[]) {
     // --version must work without a display.
@@ -20,11 +72,109 @@ int main(int argc, char* argv[]) {
     QApplication application(argc, argv);
     QApplication::setApplicationName(QStringLiteral("LossStudio"));
     QApplication::setOrganizationName(QStringLiteral("LossStudio"));
-    lossstudio::app::initAppLogging(QApplication::arguments());
+    QApplication::setApplicationVersion(QString::fromStdString(lossstudio::core::appVersion()));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "LossStudio: configure online loss-function learning runs and watch the learned loss "
+        "evolve live."));
+    parser.addHelpOption();
+    const QCommandLineOption configOption(QStringLiteral("config"),
+                                          QStringLiteral("Open the experiment in FILE (JSON)."),
+                                          QStringLiteral("FILE"));
+    const QCommandLineOption presetOption(QStringLiteral("preset"),
+                                          QStringLiteral("Open a built-in preset (e.g. quick)."),
+                                          QStringLiteral("NAME"));
+    const QCommandLineOption setOption(QStringLiteral("set"),
+                                       QStringLiteral("Change one config key (repeatable), e.g. "
+                                                      "--set steps=2000."),
+                                       QStringLiteral("KEY=VALUE"));
+    const QCommandLineOption startOption(QStringLiteral("start"),
+                                         QStringLiteral("Start training right away."));
+    const QCommandLineOption dbOption(QStringLiteral("db"),
+                                      QStringLiteral("Record runs in this store (default: "
+                                                     "<data dir>/runs.sqlite)."),
+                                      QStringLiteral("PATH"));
+    const QCommandLineOption screenshotOption(
+        QStringLiteral("screenshot"),
+        QStringLiteral("Save the window as DIR/live-mid-run.png at half the run and "
+                       "DIR/live-end.png at its end, then quit (implies --start)."),
+        QStringLiteral("DIR"));
+    const QCommandLineOption verboseOption({QStringLiteral("v"), QStringLiteral("verbose")},
+                                           QStringLiteral("Log debug lines."));
+    const QCommandLineOption versionOption(QStringLiteral("version"),
+                                           QStringLiteral("Print versions and exit."));
+    parser.addOptions({configOption, presetOption, setOption, startOption, dbOption,
+                       screenshotOption, verboseOption, versionOption});
+    parser.process(application);
+
+    const QString logPath = lossstudio::app::initAppLogging(QApplication::arguments());
     try {
-        lossstudio::ui::MainWindow window;
+        MainWindow window;
+        window.setLogFilePath(logPath);
+        lossstudio::ui::ExperimentPanel* panel = window.experimentPanel();
+
+        if (parser.isSet(configOption) && parser.isSet(presetOption)) {
+            return usageError(QStringLiteral("--config and --preset exclude each other"));
+        }
+        if (parser.isSet(presetOption)) {
+            const QString name = parser.value(presetOption);
+            if (!panel->applyPreset(name)) {
+                QStringList names;
+                for (const auto& preset : panel->presets()) {
+                    names << preset.id;
+                }
+                return usageError(QStringLiteral("no preset '%1'; presets: %2")
+                                      .arg(name, names.join(QStringLiteral(", "))));
+            }
+        }
+        if (parser.isSet(configOption)) {
+            if (auto s = panel->loadConfigFile(parser.value(configOption)); !s) {
+                return usageError(QString::fromStdString(s.error()));
+            }
+        }
+        if (parser.isSet(setOption)) {
+            lossstudio::core::RunConfig config = panel->config();
+            for (const QString& assignment : parser.values(setOption)) {
+                const qsizetype eq = assignment.indexOf(QLatin1Char('='));
+                if (eq <= 0) {
+                    return usageError(QStringLiteral("--set needs KEY=VALUE, got '%1'").arg(assignment));
+                }
+                auto s = lossstudio::core::setConfigValue(config, assignment.left(eq).toStdString(),
+                                                          assignment.mid(eq + 1).toStdString());
+                if (!s) {
+                    return usageError(QString::fromStdString(s.error()));
+                }
+            }
+            panel->setConfig(config);
+        }
+
+        const QString store = parser.isSet(dbOption)
+                                  ? parser.value(dbOption)
+                                  : QDir(QString::fromStdString(lossstudio::core::dataDirectory()))
+                                        .filePath(QStringLiteral("runs.sqlite"));
+        // TODO(#4): record every run in `store` through the run recorder (app/run_recorder.h)
+        // once it exists: window.controller()->setObserverFactory(...).
+        Q_UNUSED(store);
+
+        const bool screenshots = parser.isSet(screenshotOption);
+        if (screenshots) {
+            window.resize(1280, 800);
+            installScreenshots(window, parser.value(screenshotOption));
+        }
         window.show();
         lossstudio::core::logger("app")->info("studio started");
+        if (parser.isSet(startOption) || screenshots) {
+            QTimer::singleShot(0, &window, [&window, panel, screenshots]() {
+                if (!window.startRun()) {
+                    lossstudio::core::logger("app")->error("cannot start: {}",
+                                                           panel->firstError().toStdString());
+                    if (screenshots) {
+                        QApplication::exit(1);
+                    }
+                }
+            });
+        }
         return QApplication::exec();
     } catch (const std::exception& e) {
         lossstudio::core::logger("app")->critical("fatal: {}", e.what());

@@ -1,21 +1,57 @@
+// The window builds offscreen with its panels, opens on the default experiment ready to start,
+// and offers the documented shortcuts.
 #include <QtTest>
 
+#include <QAction>
+#include <QDockWidget>
+#include <QTemporaryDir>
+
+#include <lossstudio/core/run_config.h>
+#include <lossstudio/ui/experiment_panel.h>
+#include <lossstudio/ui/live_view.h>
 #include <lossstudio/ui/main_window.h>
+#include <lossstudio/ui/plot_view.h>
 #include <lossstudio/ui/qcp.h>
 
 class TestMainWindow final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void buildsOffscreenWithItsCentralWidgets() {
+    void initTestCase() { qputenv("LOSSSTUDIO_FASHION_MNIST", m_fakeFashion.path().toUtf8()); }
+
+    void buildsOffscreenOnTheDefaultExperimentReadyToStart() {
         lossstudio::ui::MainWindow window;
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
-        auto* plot = window.findChild<QCustomPlot*>(QStringLiteral("lossPlot"));
-        QVERIFY(plot != nullptr);
-        QCOMPARE(plot->graphCount(), 1);
-        QCOMPARE(plot->graph(0)->data()->size(), 100);
+        QVERIFY(window.findChild<QDockWidget*>(QStringLiteral("experimentDock")) != nullptr);
+        QVERIFY(window.findChild<QDockWidget*>(QStringLiteral("logDock")) != nullptr);
+        QCOMPARE(window.liveView()->plots().size(), 5);
+        for (auto* plot : window.liveView()->plots()) {
+            QVERIFY(plot->isVisible());
+            QVERIFY(!plot->xAxis->label().isEmpty());
+            QVERIFY(!plot->yAxis->label().isEmpty());
+        }
+        QCOMPARE(QString::fromStdString(lossstudio::core::toJson(window.experimentPanel()->config())),
+                 QString::fromStdString(lossstudio::core::toJson(lossstudio::core::RunConfig{})));
+        QVERIFY(window.startAction()->isEnabled());
+        QVERIFY(!window.pauseAction()->isEnabled());
+        QVERIFY(!window.stopAction()->isEnabled());
+        // Cross-entropy is drawn for reference before any run.
+        auto* loss = window.findChild<QCustomPlot*>(QStringLiteral("lossPlot"));
+        QVERIFY(loss != nullptr);
+        QVERIFY(loss->graph(0)->data()->size() > 50);
     }
+
+    void runControlHasItsShortcuts() {
+        lossstudio::ui::MainWindow window;
+        QCOMPARE(window.startAction()->shortcut(), QKeySequence(Qt::Key_F5));
+        QCOMPARE(window.pauseAction()->shortcut(), QKeySequence(Qt::Key_F6));
+        QVERIFY(window.stopAction()->shortcuts().contains(QKeySequence(Qt::SHIFT | Qt::Key_F5)));
+        QVERIFY(window.stopAction()->shortcuts().contains(QKeySequence(Qt::CTRL | Qt::Key_Period)));
+    }
+
+private:
+    QTemporaryDir m_fakeFashion;
 };
 
 QTEST_MAIN(TestMainWindow)

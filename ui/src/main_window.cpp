@@ -2,35 +2,474 @@
 
 #include <cmath>
 
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QKeySequence>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QShortcut>
 #include <QStatusBar>
+#include <QStyle>
+#include <QToolBar>
+#include <QToolButton>
 
-#include "lossstudio/ui/qcp.h"
+#include <lossstudio/core/logging.h>
+#include <lossstudio/core/metric_keys.h>
+#include <lossstudio/core/version.h>
+
+#include "lossstudio/ui/experiment_panel.h"
+#include "lossstudio/ui/live_view.h"
+#include "lossstudio/ui/log_bridge.h"
+#include "lossstudio/ui/log_panel.h"
+#include "lossstudio/ui/plot_view.h"
+#include "lossstudio/ui/run_data.h"
 
 namespace lossstudio::ui {
+namespace {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
-    setWindowTitle(tr("LossStudio"));
-    setObjectName(QStringLiteral("mainWindow"));
-
-    m_lossPlot = new QCustomPlot(this);
-    m_lossPlot->setObjectName(QStringLiteral("lossPlot"));
-    m_lossPlot->xAxis->setLabel(tr("p"));
-    m_lossPlot->yAxis->setLabel(tr("loss"));
-    // Cross-entropy for reference: l(1, p) = -log p.
-    QVector<double> p, ce;
-    for (int i = 1; i <= 100; ++i) {
-        p.push_back(i / 100.0);
-        ce.push_back(-std::log(i / 100.0));
+QString formatDuration(double seconds) {
+    if (!std::isfinite(seconds) || seconds < 0) {
+        return QStringLiteral("--");
     }
-    auto* graph = m_lossPlot->addGraph();
-    graph->setName(tr("cross-entropy l(1,p)"));
-    graph->setData(p, ce, /*alreadySorted=*/true);
-    m_lossPlot->rescaleAxes();
-    setCentralWidget(m_lossPlot);
-    statusBar()->showMessage(tr("Ready"));
-    resize(1200, 800);
+    const long s = std::lround(seconds);
+    if (s >= 3600) {
+        return QStringLiteral("%1h%2m").arg(s / 3600).arg((s / 60) % 60, 2, 10, QLatin1Char('0'));
+    }
+    if (s >= 60) {
+        return QStringLiteral("%1m%2s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+    }
+    return QStringLiteral("%1s").arg(s);
 }
 
-MainWindow::~MainWindow() = default;
+QString phaseTitle(core::Phase phase) {
+    switch (phase) {
+        case core::Phase::Setup: return MainWindow::tr("setup");
+        case core::Phase::OfflineInit: return MainWindow::tr("Phase A: offline init");
+        case core::Phase::Online: return MainWindow::tr("online adaptation");
+        case core::Phase::Training: return MainWindow::tr("training");
+    }
+    return {};
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("LossStudio"));
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowNestedDocks);
+
+    m_logBridge = new LogBridge(this);
+    m_data = new RunData(this);
+    m_controller = new EngineController(this);
+
+    m_live = new LiveView(m_data, this);
+    setCentralWidget(m_live);
+
+    m_panel = new ExperimentPanel(this);
+    m_panelDock = new QDockWidget(tr("Experiment"), this);
+    m_panelDock->setObjectName(QStringLiteral("experimentDock"));
+    m_panelDock->setWidget(m_panel);
+    m_panelDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable);
+    m_panel->setMinimumWidth(300);
+    addDockWidget(Qt::LeftDockWidgetArea, m_panelDock);
+
+    m_logPanel = new LogPanel(m_logBridge, this);
+    m_logDock = new QDockWidget(tr("Log"), this);
+    m_logDock->setObjectName(QStringLiteral("logDock"));
+    m_logDock->setWidget(m_logPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, m_logDock);
+    resizeDocks({m_logDock}, {110}, Qt::Vertical);
+    resizeDocks({m_panelDock}, {340}, Qt::Horizontal);
+
+    buildActions();
+    buildStatusBar();
+
+    connect(m_controller, &EngineController::runStarting, m_data, &RunData::reset);
+    connect(m_controller, &EngineController::eventsArrived, m_data, &RunData::append);
+    connect(m_controller, &EngineController::eventsArrived, this, &MainWindow::onEvents);
+    connect(m_controller, &EngineController::stateChanged, this, &MainWindow::onStateChanged);
+    connect(m_controller, &EngineController::runFinished, this, &MainWindow::onRunFinished);
+    connect(m_controller, &EngineController::warningRaised, this, &MainWindow::onWarning);
+    connect(m_panel, &ExperimentPanel::validityChanged, this, [this]() { updateActions(); });
+    connect(m_panel, &ExperimentPanel::configChanged, this, [this]() {
+        if (!m_controller->isActive()) {
+            m_start->setToolTip(m_panel->isValid() ? tr("Start training (F5)")
+                                                   : tr("Cannot start: %1").arg(m_panel->firstError()));
+        }
+    });
+
+    updateActions();
+    resize(1280, 800);
+}
+
+MainWindow::~MainWindow() {
+    // The engine must not outlive the views it reports to: stop it and wait (the normal path,
+    // closeEvent, has already done this without blocking).
+    if (m_controller->isActive()) {
+        m_controller->stop();
+        m_controller->waitForFinished(-1);
+    }
+}
+
+void MainWindow::buildActions() {
+    QStyle* s = style();
+    m_start = new QAction(s->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), this);
+    m_start->setObjectName(QStringLiteral("startAction"));
+    m_start->setShortcut(QKeySequence(Qt::Key_F5));
+    m_start->setToolTip(tr("Start training (F5)"));
+    m_pause = new QAction(s->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), this);
+    m_pause->setObjectName(QStringLiteral("pauseAction"));
+    m_pause->setShortcut(QKeySequence(Qt::Key_F6));
+    m_stop = new QAction(s->standardIcon(QStyle::SP_MediaStop), tr("S&top"), this);
+    m_stop->setObjectName(QStringLiteral("stopAction"));
+    m_stop->setShortcuts({QKeySequence(Qt::SHIFT | Qt::Key_F5), QKeySequence(Qt::CTRL | Qt::Key_Period)});
+    m_stop->setToolTip(tr("Stop the run; the engine saves a checkpoint (Shift+F5, Ctrl+.)"));
+    auto* load = new QAction(s->standardIcon(QStyle::SP_DialogOpenButton), tr("&Load config\u2026"), this);
+    load->setShortcut(QKeySequence::Open);
+    auto* save = new QAction(s->standardIcon(QStyle::SP_DialogSaveButton), tr("&Save config\u2026"), this);
+    save->setShortcut(QKeySequence::Save);
+    auto* quit = new QAction(tr("&Quit"), this);
+    quit->setShortcut(QKeySequence::Quit);
+
+    connect(m_start, &QAction::triggered, this, [this]() { startRun(); });
+    connect(m_pause, &QAction::triggered, this, [this]() {
+        const auto state = m_controller->state();
+        if (state == EngineController::State::Paused || state == EngineController::State::Pausing) {
+            m_controller->resume();
+        } else {
+            m_controller->pause();
+        }
+    });
+    connect(m_stop, &QAction::triggered, m_controller, &EngineController::stop);
+    connect(load, &QAction::triggered, this, &MainWindow::loadConfig);
+    connect(save, &QAction::triggered, this, &MainWindow::saveConfig);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(load);
+    file->addAction(save);
+    file->addSeparator();
+    file->addAction(quit);
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    run->addAction(m_start);
+    run->addAction(m_pause);
+    run->addAction(m_stop);
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_panelDock->toggleViewAction());
+    view->addAction(m_logDock->toggleViewAction());
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard shortcuts"), this, &MainWindow::showShortcuts);
+    help->addAction(tr("&About LossStudio"), this, [this]() {
+        QMessageBox::about(this, tr("About LossStudio"),
+                           tr("<b>LossStudio %1</b><br>Online loss-function learning (AdaLFL) "
+                              "studio.<br>LibTorch %2 \u00b7 Qt %3<br>BLAS: %4")
+                               .arg(QString::fromStdString(core::appVersion()),
+                                    QString::fromStdString(core::torchVersion()),
+                                    QString::fromLatin1(qVersion()),
+                                    QString::fromStdString(core::blasDescription())));
+    });
+
+    QToolBar* bar = addToolBar(tr("Run"));
+    bar->setObjectName(QStringLiteral("runToolBar"));
+    bar->setMovable(false);
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->addAction(m_start);
+    bar->addAction(m_pause);
+    bar->addAction(m_stop);
+    bar->addSeparator();
+    bar->addAction(load);
+    bar->addAction(save);
+
+    // The big Start button under the form runs the same action.
+    auto* startButton = new QToolButton;
+    startButton->setObjectName(QStringLiteral("startButton"));
+    startButton->setDefaultAction(m_start);
+    startButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    startButton->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    startButton->setMinimumHeight(32);
+    m_panel->setFooterWidget(startButton);
+
+    // Space pauses / resumes while a plot has the keyboard focus (click a plot first).
+    for (PlotView* plot : m_live->plots()) {
+        plot->setFocusPolicy(Qt::ClickFocus);
+        auto* space = new QShortcut(QKeySequence(Qt::Key_Space), plot);
+        space->setContext(Qt::WidgetShortcut);
+        connect(space, &QShortcut::activated, m_pause, &QAction::trigger);
+    }
+}
+
+void MainWindow::buildStatusBar() {
+    m_stateLabel = new QLabel(tr("idle"), this);
+    m_stateLabel->setObjectName(QStringLiteral("stateLabel"));
+    m_phaseLabel = new QLabel(this);
+    m_phaseLabel->setObjectName(QStringLiteral("phaseLabel"));
+    m_stepLabel = new QLabel(this);
+    m_stepLabel->setObjectName(QStringLiteral("stepLabel"));
+    m_progress = new QProgressBar(this);
+    m_progress->setObjectName(QStringLiteral("progressBar"));
+    m_progress->setRange(0, 1000);
+    m_progress->setValue(0);
+    m_progress->setFormat(QStringLiteral("%p%"));
+    m_progress->setMaximumWidth(180);
+    m_progress->setMaximumHeight(16);
+    m_etaLabel = new QLabel(this);
+    m_etaLabel->setObjectName(QStringLiteral("etaLabel"));
+    m_accuracyLabel = new QLabel(this);
+    m_accuracyLabel->setObjectName(QStringLiteral("accuracyLabel"));
+    m_warningLabel = new QLabel(this);
+    m_warningLabel->setObjectName(QStringLiteral("warningLabel"));
+    m_warningLabel->setStyleSheet(QStringLiteral("color: #b26a00; font-weight: bold;"));
+    m_warningLabel->setVisible(false);
+    // Fixed widths for the labels whose text changes every frame, so nothing jumps or clips.
+    const QFontMetrics metrics(font());
+    m_stepLabel->setMinimumWidth(metrics.horizontalAdvance(QStringLiteral("step 000000 / 000000")));
+    m_etaLabel->setMinimumWidth(metrics.horizontalAdvance(QStringLiteral("ETA 00h00m")));
+    m_accuracyLabel->setMinimumWidth(metrics.horizontalAdvance(QStringLiteral("val 00.0% \u00b7 test 00.0%")));
+    m_phaseLabel->setMinimumWidth(metrics.horizontalAdvance(QStringLiteral("Phase A: offline init")));
+    statusBar()->addPermanentWidget(m_warningLabel);
+    statusBar()->addPermanentWidget(m_stateLabel);
+    statusBar()->addPermanentWidget(m_phaseLabel);
+    statusBar()->addPermanentWidget(m_stepLabel);
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_etaLabel);
+    statusBar()->addPermanentWidget(m_accuracyLabel);
+    statusBar()->showMessage(tr("Ready: choose an experiment and press Start (F5)"));
+}
+
+void MainWindow::setStorePath(const QString& path) {
+    m_storePath = path;
+    statusBar()->showMessage(tr("Ready: runs are recorded in %1").arg(path), 10000);
+}
+
+void MainWindow::setLogFilePath(const QString& path) {
+    m_logPath = path;
+    m_logPanel->setLogFilePath(path);
+}
+
+bool MainWindow::startRun() {
+    if (m_controller->isActive()) {
+        return false;
+    }
+    if (!m_panel->isValid()) {
+        statusBar()->showMessage(tr("Cannot start: %1").arg(m_panel->firstError()), 10000);
+        return false;
+    }
+    m_warnings = 0;
+    m_warningLabel->clear();
+    m_warningLabel->setVisible(false);
+    m_progress->setValue(0);
+    m_etaLabel->clear();
+    m_accuracyLabel->clear();
+    m_stepLabel->clear();
+    m_phaseLabel->setText(phaseTitle(core::Phase::Setup));
+    const bool started = m_controller->start(m_panel->config());
+    if (started) {
+        setWindowTitle(tr("LossStudio \u2014 %1").arg(QString::fromStdString(m_controller->config().name)));
+        statusBar()->showMessage(tr("Loading data and building the model\u2026"));
+    }
+    return started;
+}
+
+void MainWindow::onStateChanged(EngineController::State state) {
+    m_stateLabel->setText(EngineController::stateName(state));
+    if (state == EngineController::State::Paused) {
+        statusBar()->showMessage(tr("Paused; Resume with F6"));
+    } else if (state == EngineController::State::Stopping) {
+        statusBar()->showMessage(tr("Stopping: the engine saves a checkpoint\u2026"));
+    } else if (state == EngineController::State::Running) {
+        statusBar()->clearMessage();
+    }
+    updateActions();
+}
+
+void MainWindow::onEvents(const EventBatch& batch) {
+    for (const auto& phase : batch.phases) {
+        m_phaseLabel->setText(phaseTitle(phase.phase));
+    }
+    if (batch.lastStep) {
+        const auto& step = *batch.lastStep;
+        const auto& config = m_controller->config();
+        const std::int64_t total =
+            step.phase == core::Phase::OfflineInit ? config.meta.initSteps : config.steps;
+        m_stepLabel->setText(tr("step %1 / %2").arg(step.step).arg(total));
+        m_progress->setValue(static_cast<int>(std::lround(step.progress * 1000)));
+        const double eta = step.progress > 0 ? step.wallTime * (1 - step.progress) / step.progress : -1;
+        m_etaLabel->setText(tr("ETA %1").arg(formatDuration(eta)));
+        m_etaLabel->setToolTip(tr("elapsed %1").arg(formatDuration(step.wallTime)));
+    }
+    if (!batch.evaluations.empty()) {
+        const auto validation = m_data->latest(QString::fromLatin1(core::keys::kValidationAccuracy));
+        const auto test = m_data->latest(QString::fromLatin1(core::keys::kTestAccuracy));
+        QStringList parts;
+        if (validation) {
+            parts << tr("val %1%").arg(*validation * 100, 0, 'f', 1);
+        }
+        if (test) {
+            parts << tr("test %1%").arg(*test * 100, 0, 'f', 1);
+        }
+        m_accuracyLabel->setText(parts.join(QStringLiteral(" \u00b7 ")));
+    }
+}
+
+void MainWindow::onWarning(const core::Warning& warning) {
+    ++m_warnings;
+    const QString text = QString::fromStdString(warning.message);
+    m_warningLabel->setText(tr("\u26a0 %n warning(s)", nullptr, m_warnings));
+    m_warningLabel->setToolTip(text);
+    m_warningLabel->setVisible(true);
+    statusBar()->showMessage(tr("Warning: %1").arg(text), 30000);
+}
+
+QString MainWindow::warningText() const {
+    return m_warningLabel->isVisible() ? m_warningLabel->toolTip() : QString();
+}
+
+void MainWindow::onRunFinished(const core::Finished& finished) {
+    const QString message = QString::fromStdString(finished.message);
+    switch (finished.status) {
+        case core::RunStatus::Finished:
+            m_progress->setValue(1000);
+            m_etaLabel->setText(tr("took %1").arg(formatDuration(finished.wallTime)));
+            statusBar()->showMessage(
+                finished.testAccuracy
+                    ? tr("Finished %1 steps: test accuracy %2%")
+                          .arg(m_controller->config().steps)
+                          .arg(*finished.testAccuracy * 100, 0, 'f', 1)
+                    : tr("Finished: %1").arg(message));
+            break;
+        case core::RunStatus::Stopped:
+            statusBar()->showMessage(tr("Stopped: %1 (checkpoint saved)").arg(message));
+            break;
+        case core::RunStatus::Failed:
+        case core::RunStatus::Diverged:
+        case core::RunStatus::Running: {
+            statusBar()->showMessage(tr("Run %1: %2")
+                                         .arg(QString::fromLatin1(core::statusName(finished.status)), message));
+            if (!m_closeAfterStop) {
+                // Not modal-blocking: the event loop (and tests) keep running.
+                auto* box = new QMessageBox(QMessageBox::Warning, tr("Run %1").arg(QString::fromLatin1(core::statusName(finished.status))),
+                                            message, QMessageBox::Ok, this);
+                box->setInformativeText(m_logPath.isEmpty() ? QString()
+                                                            : tr("Details are in the log: %1").arg(m_logPath));
+                box->setAttribute(Qt::WA_DeleteOnClose);
+                box->open();
+            }
+            break;
+        }
+    }
+    setWindowTitle(tr("LossStudio \u2014 %1 (%2)")
+                       .arg(QString::fromStdString(m_controller->config().name),
+                            EngineController::stateName(m_controller->state())));
+    updateActions();
+    if (m_closeAfterStop) {
+        close();
+    }
+}
+
+void MainWindow::updateActions() {
+    using State = EngineController::State;
+    const State state = m_controller->state();
+    const bool active = m_controller->isActive();
+    m_start->setEnabled(!active && m_panel->isValid());
+    if (!active) {
+        m_start->setToolTip(m_panel->isValid() ? tr("Start training (F5)")
+                                               : tr("Cannot start: %1").arg(m_panel->firstError()));
+    }
+    const bool paused = state == State::Paused || state == State::Pausing;
+    m_pause->setEnabled(active && state != State::Stopping);
+    m_pause->setText(paused ? tr("&Resume") : tr("&Pause"));
+    m_pause->setIcon(style()->standardIcon(paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
+    m_pause->setToolTip(paused ? tr("Resume the run (F6, or Space on a plot)")
+                               : tr("Pause at the next step (F6, or Space on a plot)"));
+    m_stop->setEnabled(active && state != State::Stopping);
+    m_panel->setEditable(!active);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!m_controller->isActive()) {
+        event->accept();
+        return;
+    }
+    event->ignore();
+    if (m_closeAfterStop) {
+        return;  // already stopping; closes when the worker ends
+    }
+    auto* box = new QMessageBox(QMessageBox::Question, tr("Stop the run?"),
+                                tr("A run is in progress. Stop it and close LossStudio?"),
+                                QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("closeConfirmation"));
+    box->setInformativeText(tr("The engine saves a checkpoint before it stops, so the run can be "
+                               "resumed."));
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this](int result) {
+        if (result == QMessageBox::Yes && m_controller->isActive()) {
+            m_closeAfterStop = true;
+            m_controller->stop();
+        } else if (result == QMessageBox::Yes) {
+            close();
+        }
+    });
+    box->open();
+}
+
+bool MainWindow::saveScreenshot(const QString& path) {
+    m_live->replotNow();
+    const QPixmap image = grab();
+    if (!image.save(path, "PNG")) {
+        core::logger("ui")->error("cannot write the screenshot {}", path.toStdString());
+        return false;
+    }
+    return true;
+}
+
+void MainWindow::loadConfig() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Load config"), QString(),
+                                                      tr("JSON config (*.json);;All files (*)"));
+    if (path.isEmpty()) {
+        return;
+    }
+    if (core::Status s = m_panel->loadConfigFile(path); !s) {
+        QMessageBox::warning(this, tr("Cannot load the config"), QString::fromStdString(s.error()));
+        return;
+    }
+    statusBar()->showMessage(tr("Loaded %1").arg(path), 5000);
+}
+
+void MainWindow::saveConfig() {
+    QString path = QFileDialog::getSaveFileName(
+        this, tr("Save config"),
+        QString::fromStdString(core::defaultRunName(m_panel->config())) + QStringLiteral(".json"),
+        tr("JSON config (*.json)"));
+    if (path.isEmpty()) {
+        return;
+    }
+    if (!path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
+        path += QStringLiteral(".json");
+    }
+    if (core::Status s = m_panel->saveConfigFile(path); !s) {
+        QMessageBox::warning(this, tr("Cannot save the config"), QString::fromStdString(s.error()));
+        return;
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+}
+
+void MainWindow::showShortcuts() {
+    QMessageBox::information(
+        this, tr("Keyboard shortcuts"),
+        tr("<table>"
+           "<tr><td><b>F5</b></td><td>Start</td></tr>"
+           "<tr><td><b>F6</b>, <b>Space</b> on a plot</td><td>Pause / Resume</td></tr>"
+           "<tr><td><b>Shift+F5</b>, <b>Ctrl+.</b></td><td>Stop (saves a checkpoint)</td></tr>"
+           "<tr><td><b>Ctrl+O</b> / <b>Ctrl+S</b></td><td>Load / save the config as JSON</td></tr>"
+           "<tr><td>drag / wheel / double-click</td><td>pan / zoom / reset a plot</td></tr>"
+           "<tr><td>right-click a plot</td><td>export PNG, PDF, CSV; log y axis</td></tr>"
+           "</table>"));
+}
 
 }  // namespace lossstudio::ui

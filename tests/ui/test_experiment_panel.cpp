@@ -1,0 +1,273 @@
+// The experiment form: defaults, typed values reaching the config, presets, inline validation
+// (errors under the field they name, validity signal), JSON save / load.
+#include <QtTest>
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSpinBox>
+#include <QTemporaryDir>
+
+#include <lossstudio/core/run_config.h>
+#include <lossstudio/ui/config_io.h>
+#include <lossstudio/ui/experiment_panel.h>
+#include <lossstudio/ui/presets.h>
+
+using lossstudio::ui::ExperimentPanel;
+namespace core = lossstudio::core;
+
+namespace {
+
+QLineEdit* lineEdit(ExperimentPanel& panel, const char* key) {
+    return qobject_cast<QLineEdit*>(panel.editor(QString::fromLatin1(key)));
+}
+QComboBox* combo(ExperimentPanel& panel, const char* key) {
+    return qobject_cast<QComboBox*>(panel.editor(QString::fromLatin1(key)));
+}
+QSpinBox* spin(ExperimentPanel& panel, const char* key) {
+    return qobject_cast<QSpinBox*>(panel.editor(QString::fromLatin1(key)));
+}
+
+/// Replaces a line edit's text the way a user does: select all, type.
+void retype(QLineEdit* edit, const QString& text) {
+    QVERIFY(edit != nullptr);
+    edit->setFocus();
+    edit->selectAll();
+    QTest::keyClick(edit, Qt::Key_Backspace);
+    QTest::keyClicks(edit, text);
+}
+
+void choose(QComboBox* box, const char* value) {
+    QVERIFY(box != nullptr);
+    const int index = box->findData(QString::fromLatin1(value));
+    QVERIFY2(index >= 0, value);
+    box->setCurrentIndex(index);
+}
+
+}  // namespace
+
+class TestExperimentPanel final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() {
+        // Validity of the default experiment must not depend on this machine's data packages.
+        qputenv("LOSSSTUDIO_FASHION_MNIST", m_fakeFashion.path().toUtf8());
+    }
+
+    void everyConfigKeyHasAnEditorShowingTheDefault() {
+        ExperimentPanel panel;
+        for (const auto& field : core::configFields()) {
+            QVERIFY2(panel.editor(QString::fromStdString(field.key)) != nullptr, field.key.c_str());
+        }
+        QCOMPARE(QString::fromStdString(core::toJson(panel.config())),
+                 QString::fromStdString(core::toJson(core::RunConfig{})));
+        QVERIFY2(panel.isValid(), qPrintable(panel.firstError()));
+        QCOMPARE(lineEdit(panel, "optimizer.lr")->text(), QStringLiteral("0.01"));
+        QCOMPARE(lineEdit(panel, "model.hidden")->text(), QStringLiteral("1000, 1000"));
+        QCOMPARE(combo(panel, "method")->currentData().toString(), QStringLiteral("adalfl"));
+        QCOMPARE(spin(panel, "batch_size")->value(), 128);
+    }
+
+    void typedValuesReachTheConfig() {
+        ExperimentPanel panel;
+        retype(lineEdit(panel, "optimizer.lr"), QStringLiteral("0.05"));
+        retype(lineEdit(panel, "steps"), QStringLiteral("2500"));
+        retype(lineEdit(panel, "model.hidden"), QStringLiteral("256, 64"));
+        retype(lineEdit(panel, "meta.init_steps"), QStringLiteral("300"));
+        QSpinBox* batch = spin(panel, "batch_size");
+        batch->setFocus();
+        batch->selectAll();
+        QTest::keyClicks(batch, QStringLiteral("64"));
+        choose(combo(panel, "optimizer.name"), "adam");
+        auto* nesterov = qobject_cast<QCheckBox*>(panel.editor(QStringLiteral("optimizer.nesterov")));
+        QVERIFY(nesterov != nullptr);
+
+        const core::RunConfig& c = panel.config();
+        QCOMPARE(c.optimizer.lr, 0.05);
+        QCOMPARE(c.steps, std::int64_t{2500});
+        QCOMPARE(c.model.hidden, (std::vector<std::int64_t>{256, 64}));
+        QCOMPARE(c.meta.initSteps, std::int64_t{300});
+        QCOMPARE(c.batchSize, std::int64_t{64});
+        QCOMPARE(c.optimizer.name, std::string("adam"));
+        QVERIFY2(panel.isValid(), qPrintable(panel.firstError()));
+    }
+
+    void presetsApplyThePapersSettings_data() {
+        QTest::addColumn<QString>("id");
+        QTest::newRow("mlp") << QStringLiteral("mnist-mlp-adalfl");
+        QTest::newRow("logistic") << QStringLiteral("mnist-logistic-adalfl");
+        QTest::newRow("lenet5") << QStringLiteral("mnist-lenet5-adalfl");
+        QTest::newRow("cifar allcnnc") << QStringLiteral("cifar10-allcnnc-adalfl");
+        QTest::newRow("cifar resnet18") << QStringLiteral("cifar10-resnet18-adalfl");
+    }
+
+    void presetsApplyThePapersSettings() {
+        QFETCH(QString, id);
+        ExperimentPanel panel;
+        auto* presets = panel.findChild<QComboBox*>(QStringLiteral("presetCombo"));
+        QVERIFY(presets != nullptr);
+        const int index = presets->findData(id);
+        QVERIFY2(index > 0, qPrintable(id));
+        presets->setCurrentIndex(index);  // as a user picking it
+
+        const core::RunConfig& c = panel.config();
+        QCOMPARE(c.method, std::string("adalfl"));
+        QCOMPARE(c.optimizer.name, std::string("sgd"));
+        QCOMPARE(c.optimizer.lr, 0.01);
+        QCOMPARE(c.batchSize, std::int64_t{128});
+        QCOMPARE(c.meta.initSteps, std::int64_t{2500});
+        QCOMPARE(c.meta.lr, 0.001);
+        if (id.startsWith(QLatin1String("cifar10"))) {
+            QCOMPARE(c.steps, std::int64_t{150000});
+            QCOMPARE(c.optimizer.momentum, 0.9);
+            QVERIFY(c.optimizer.nesterov);
+            QCOMPARE(c.optimizer.weightDecay, 5e-4);
+            QCOMPARE(c.optimizer.milestones, (std::vector<std::int64_t>{100000, 135000}));
+            QCOMPARE(c.data.name, std::string("cifar10"));
+            // The folder is left for the user: shown under the path, Start disabled.
+            QVERIFY(!panel.isValid());
+            QVERIFY(panel.fieldError(QStringLiteral("data.path")).contains(QLatin1String("data.path")));
+        } else {
+            QCOMPARE(c.steps, std::int64_t{10000});
+            QCOMPARE(c.optimizer.momentum, 0.0);
+            QVERIFY(!c.optimizer.nesterov);
+            QVERIFY2(panel.isValid(), qPrintable(panel.firstError()));
+        }
+        if (id == QLatin1String("mnist-mlp-adalfl")) {
+            QCOMPARE(c.model.hidden, (std::vector<std::int64_t>{1000, 1000}));
+        }
+        QCOMPARE(lineEdit(panel, "optimizer.lr")->text(), QStringLiteral("0.01"));
+    }
+
+    void everyPresetIsAValidConfigOnceItsPathIsSet() {
+        const auto presets = lossstudio::ui::builtinPresets();
+        QVERIFY(presets.size() >= 8);
+        QVERIFY(lossstudio::ui::findPreset(presets, QStringLiteral("quick")) != nullptr);
+        QCOMPARE(presets.front().id, QStringLiteral("quick"));
+        for (const auto& preset : presets) {
+            auto config = lossstudio::ui::presetConfig(preset);
+            QVERIFY2(config.ok(), config.ok() ? "" : config.error().c_str());
+            core::RunConfig c = config.value();
+            if (c.data.name != "fashion-mnist" && c.data.name != "synthetic") {
+                c.data.path = "/somewhere";
+            }
+            const core::Status valid = core::validate(c);
+            QVERIFY2(valid.ok(), qPrintable(preset.id + QStringLiteral(": ") +
+                                            QString::fromStdString(valid.ok() ? "" : valid.error())));
+            QVERIFY2(!preset.description.isEmpty(), qPrintable(preset.id));
+        }
+    }
+
+    void invalidInputIsShownUnderItsFieldAndFixingItClearsIt() {
+        ExperimentPanel panel;
+        QVERIFY(panel.isValid());
+        QSignalSpy validity(&panel, &ExperimentPanel::validityChanged);
+        auto* lrError = panel.findChild<QLabel*>(QStringLiteral("error:optimizer.lr"));
+        QVERIFY(lrError != nullptr);
+
+        retype(lineEdit(panel, "optimizer.lr"), QStringLiteral("fast"));
+        QVERIFY(!panel.isValid());
+        QCOMPARE(validity.count(), 1);
+        QCOMPARE(validity.last().at(0).toBool(), false);
+        QVERIFY(lrError->isVisibleTo(&panel));
+        QVERIFY(lrError->text().contains(QLatin1String("optimizer.lr")));
+        QCOMPARE(panel.config().optimizer.lr, 0.01);  // the config keeps the last good value
+
+        retype(lineEdit(panel, "optimizer.lr"), QStringLiteral("0.02"));
+        QVERIFY(panel.isValid());
+        QCOMPARE(validity.last().at(0).toBool(), true);
+        QVERIFY(!lrError->isVisibleTo(&panel));
+        QCOMPARE(panel.config().optimizer.lr, 0.02);
+
+        // Out of range, and a combination only validate() knows.
+        retype(lineEdit(panel, "optimizer.momentum"), QStringLiteral("1.5"));
+        QVERIFY(panel.fieldError(QStringLiteral("optimizer.momentum")).contains(QLatin1String("out of range")));
+        retype(lineEdit(panel, "optimizer.momentum"), QStringLiteral("0"));
+        qobject_cast<QCheckBox*>(panel.editor(QStringLiteral("optimizer.nesterov")))->setChecked(true);
+        QVERIFY(!panel.isValid());
+        QVERIFY(!panel.fieldError(QStringLiteral("optimizer.nesterov")).isEmpty());
+        retype(lineEdit(panel, "optimizer.momentum"), QStringLiteral("0.9"));
+        QVERIFY2(panel.isValid(), qPrintable(panel.firstError()));
+    }
+
+    void aDatasetReadFromAPathNeedsAnExistingOne() {
+        ExperimentPanel panel;
+        auto* pathError = panel.findChild<QLabel*>(QStringLiteral("error:data.path"));
+        QVERIFY(pathError != nullptr);
+        choose(combo(panel, "data.name"), "mnist");
+        QVERIFY(!panel.isValid());
+        QVERIFY(pathError->isVisibleTo(&panel));
+        QVERIFY(pathError->text().contains(QLatin1String("data.path")));
+
+        retype(lineEdit(panel, "data.path"), QStringLiteral("/no/such/folder"));
+        QVERIFY(!panel.isValid());
+        QVERIFY(pathError->text().contains(QLatin1String("does not exist")));
+
+        QTemporaryDir folder;
+        retype(lineEdit(panel, "data.path"), folder.path());
+        QVERIFY2(panel.isValid(), qPrintable(panel.firstError()));
+        QVERIFY(!pathError->isVisibleTo(&panel));
+
+        // The synthetic dataset needs none: the path row hides.
+        choose(combo(panel, "data.name"), "synthetic");
+        QVERIFY(panel.isValid());
+        QVERIFY(!lineEdit(panel, "data.path")->isVisibleTo(&panel));
+    }
+
+    void theLossSettingsAreOffForCrossEntropy() {
+        ExperimentPanel panel;
+        choose(combo(panel, "method"), "cross_entropy");
+        QVERIFY(!panel.editor(QStringLiteral("loss.hidden_width"))->isEnabledTo(&panel));
+        QVERIFY(!panel.editor(QStringLiteral("meta.init_steps"))->isEnabledTo(&panel));
+        choose(combo(panel, "method"), "adalfl");
+        QVERIFY(panel.editor(QStringLiteral("loss.hidden_width"))->isEnabledTo(&panel));
+    }
+
+    void savedConfigsLoadBackExactly() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("run.json"));
+        ExperimentPanel panel;
+        retype(lineEdit(panel, "optimizer.lr"), QStringLiteral("0.003"));
+        retype(lineEdit(panel, "model.hidden"), QStringLiteral("300"));
+        choose(combo(panel, "loss.output"), "none");
+        QVERIFY(panel.saveConfigFile(path).ok());
+        const std::string saved = core::toJson(panel.config());
+
+        ExperimentPanel other;
+        QVERIFY(other.loadConfigFile(path).ok());
+        QCOMPARE(QString::fromStdString(core::toJson(other.config())), QString::fromStdString(saved));
+        QCOMPARE(lineEdit(other, "optimizer.lr")->text(), QStringLiteral("0.003"));
+        QCOMPARE(combo(other, "loss.output")->currentData().toString(), QStringLiteral("none"));
+    }
+
+    void aBadConfigFileNamesTheKeyAndChangesNothing() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("bad.json"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(R"({"steps": 500, "optimizer": {"lrr": 0.1}})");
+        file.close();
+        ExperimentPanel panel;
+        const core::Status s = panel.loadConfigFile(path);
+        QVERIFY(!s.ok());
+        QVERIFY(QString::fromStdString(s.error()).contains(QLatin1String("optimizer.lrr")));
+        QCOMPARE(panel.config().steps, std::int64_t{10000});
+
+        // A partial file takes the defaults for the rest, and a string where a number belongs
+        // is refused with the key named.
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(R"({"steps": "many"})");
+        file.close();
+        const core::Status typed = panel.loadConfigFile(path);
+        QVERIFY(!typed.ok());
+        QVERIFY(QString::fromStdString(typed.error()).contains(QLatin1String("'steps'")));
+    }
+
+private:
+    QTemporaryDir m_fakeFashion;
+};
+
+QTEST_MAIN(TestExperimentPanel)
+#include "test_experiment_panel.moc"

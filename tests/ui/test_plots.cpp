@@ -1,0 +1,228 @@
+// The views fed by hand-made batches: step plots append only new points, follow the phase, keep
+// the faint raw curve under its EMA and leave non-positive values off a log axis; the heat map's
+// grid; the loss-curve view's follow / pin / play and the effective-loss mode; the log bridge.
+#include <QtTest>
+
+#include <cmath>
+#include <thread>
+
+#include <QSlider>
+
+#include <lossstudio/core/logging.h>
+#include <lossstudio/ui/event_batch.h>
+#include <lossstudio/ui/log_bridge.h>
+#include <lossstudio/ui/loss_curve_view.h>
+#include <lossstudio/ui/loss_heatmap_view.h>
+#include <lossstudio/ui/metric_plot.h>
+#include <lossstudio/ui/plot_view.h>
+#include <lossstudio/ui/run_data.h>
+
+using namespace lossstudio;
+
+namespace {
+
+core::StepMetrics step(core::Phase phase, std::int64_t s, double accuracy, double loss) {
+    core::StepMetrics m;
+    m.phase = phase;
+    m.step = s;
+    m.trainAccuracy = accuracy;
+    m.trainLoss = loss;
+    m.taskLoss = loss;
+    m.gradNorm = 1;
+    m.metaLoss = loss;
+    return m;
+}
+
+ui::EventBatch stepsBatch(core::Phase phase, std::int64_t from, std::int64_t to,
+                          const std::function<double(std::int64_t)>& loss = {}) {
+    ui::EventBatch batch;
+    for (std::int64_t s = from; s <= to; ++s) {
+        core::appendSamples(step(phase, s, 0.01 * static_cast<double>(s), loss ? loss(s) : 1.0), batch.samples);
+    }
+    return batch;
+}
+
+core::LossSnapshot snapshot(core::Phase phase, std::int64_t s, double scale) {
+    core::LossSnapshot out;
+    out.phase = phase;
+    out.step = s;
+    for (int i = 0; i <= 10; ++i) {
+        const float p = static_cast<float>(i / 10.0);
+        out.p.push_back(p);
+        out.lossY1.push_back(static_cast<float>(scale * (1 - p)));
+        out.lossY0.push_back(static_cast<float>(scale * p));
+        out.slopeY1.push_back(static_cast<float>(-scale));
+        out.slopeY0.push_back(static_cast<float>(scale));
+    }
+    return out;
+}
+
+core::RunConfig config() {
+    core::RunConfig c;
+    c.steps = 100;
+    c.meta.initSteps = 10;
+    return c;
+}
+
+int size(const QCPGraph* g) { return g->data()->size(); }
+
+}  // namespace
+
+class TestPlots final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void stepPlotsAppendNewPointsPerPhase() {
+        ui::RunData data;
+        data.reset(config());
+        ui::MetricPlot plot(QStringLiteral("Accuracy"), QStringLiteral("accuracy (%)"),
+                            {{QStringLiteral("train/accuracy"), QStringLiteral("train"), true, 100.0}},
+                            &data);
+        connect(&data, &ui::RunData::changed, &plot, &ui::MetricPlot::onDataChanged);
+        plot.setSmoothing(0);
+        data.append(stepsBatch(core::Phase::OfflineInit, 1, 10));
+        data.append(stepsBatch(core::Phase::Online, 1, 30));
+        QCPGraph* raw = plot.rawGraph(QStringLiteral("train/accuracy"));
+        QCOMPARE(size(raw), 30);
+        QCOMPARE(raw->data()->at(4)->key, 5.0);
+        QCOMPARE(raw->data()->at(4)->value, 5.0);  // 0.05 shown in %
+        data.append(stepsBatch(core::Phase::Online, 31, 40));
+        QCOMPARE(size(raw), 40);
+        QCOMPARE(plot.xAxis->range().upper, 100.0);  // the whole phase, filling up
+        plot.setPhase(core::Phase::OfflineInit);
+        QCOMPARE(size(raw), 10);
+        QCOMPARE(plot.xAxis->range().upper, 10.0);
+        plot.setPhase(core::Phase::Online);
+        QCOMPARE(size(raw), 40);
+
+        // Smoothing keeps the raw points (faint) and adds the EMA on top, in the legend.
+        plot.setSmoothing(0.9);
+        QCPGraph* smooth = plot.smoothedGraph(QStringLiteral("train/accuracy"));
+        QCOMPARE(size(raw), 40);
+        QCOMPARE(size(smooth), 40);
+        QVERIFY(smooth->visible());
+        QVERIFY(raw->pen().color().alpha() < 100);
+        QVERIFY(plot.legend->hasItemWithPlottable(smooth));
+        QVERIFY(!plot.legend->hasItemWithPlottable(raw));
+        QCOMPARE(smooth->data()->at(0)->value, raw->data()->at(0)->value);  // debiased start
+    }
+
+    void aLogAxisLeavesNonPositiveValuesOut() {
+        ui::RunData data;
+        data.reset(config());
+        ui::MetricPlot plot(QStringLiteral("Loss"), QStringLiteral("loss"),
+                            {{QStringLiteral("train/loss"), QStringLiteral("loss"), false, 1.0}}, &data);
+        connect(&data, &ui::RunData::changed, &plot, &ui::MetricPlot::onDataChanged);
+        const double values[] = {2.0, 0.0, -1.0, 0.5};
+        data.append(stepsBatch(core::Phase::Online, 1, 4, [&](std::int64_t s) { return values[s - 1]; }));
+        QCPGraph* raw = plot.rawGraph(QStringLiteral("train/loss"));
+        QCOMPARE(size(raw), 4);
+        plot.setLogY(true);
+        QCOMPARE(size(raw), 2);
+        QCOMPARE(plot.yAxis->scaleType(), QCPAxis::stLogarithmic);
+        QVERIFY(plot.yAxis->range().lower > 0);
+        QVERIFY(!plot.yAxis->ticker().dynamicCast<QCPAxisTickerLog>().isNull());
+        plot.setLogY(false);
+        QCOMPARE(size(raw), 4);
+    }
+
+    void theHeatMapGrowsOnARegularStepGrid() {
+        ui::RunData data;
+        data.reset(config());
+        ui::LossHeatmapView view(&data);
+        connect(&data, &ui::RunData::changed, &view, &ui::LossHeatmapView::onDataChanged);
+        ui::EventBatch batch;
+        batch.snapshots = {snapshot(core::Phase::OfflineInit, 0, 9), snapshot(core::Phase::Online, 0, 1),
+                           snapshot(core::Phase::Online, 10, 2)};
+        data.append(batch);
+        QCOMPARE(view.columnCount(), 2);
+        batch.snapshots = {snapshot(core::Phase::Online, 20, 3), snapshot(core::Phase::Online, 25, 4)};
+        data.append(batch);
+        QCOMPARE(view.columnCount(), 4);
+        QCPColorMapData* cells = view.colorMap()->data();
+        QCOMPARE(cells->keySize(), 4);  // steps 0, 10, 20 and the last (25) in the next cell
+        QCOMPARE(cells->valueSize(), 11);
+        QCOMPARE(cells->cell(0, 0), 1.0);  // l(1, 0) at step 0
+        QCOMPARE(cells->cell(2, 0), 3.0);
+        QCOMPARE(cells->cell(3, 0), 4.0);
+        view.setCurve(ui::LossHeatmapView::Curve::OtherClasses);
+        QCOMPARE(cells->cell(3, 10), 4.0);  // l(0, 1)
+        view.setColouring(ui::LossHeatmapView::Colouring::Shape);
+        QCOMPARE(cells->cell(3, 10), 1.0);  // each column scaled to [0, 1]
+        view.setPhase(core::Phase::OfflineInit);
+        QCOMPARE(view.columnCount(), 1);
+    }
+
+    void theCurveViewFollowsUntilPinnedAndReplays() {
+        ui::RunData data;
+        data.reset(config());
+        ui::LossCurveView view(&data);
+        connect(&data, &ui::RunData::changed, &view, &ui::LossCurveView::onDataChanged);
+        ui::EventBatch batch;
+        batch.snapshots = {snapshot(core::Phase::OfflineInit, 0, 1), snapshot(core::Phase::Online, 0, 2),
+                           snapshot(core::Phase::Online, 10, 3)};
+        data.append(batch);
+        QCOMPARE(view.currentIndex(), 2);
+        QVERIFY(view.isFollowing());
+        QCOMPARE(view.lossY1Graph()->data()->at(0)->value, 3.0);
+
+        view.setCurrentIndex(0);
+        QVERIFY(!view.isFollowing());
+        batch.snapshots = {snapshot(core::Phase::Online, 20, 4)};
+        data.append(batch);
+        QCOMPARE(view.currentIndex(), 0);  // pinned
+        auto* slider = view.findChild<QSlider*>(QStringLiteral("snapshotSlider"));
+        QCOMPARE(slider->maximum(), 3);
+        slider->setValue(3);  // back at the end: following again
+        QVERIFY(view.isFollowing());
+        QCOMPARE(view.lossY1Graph()->data()->at(0)->value, 4.0);
+
+        view.setCurrentIndex(0);
+        view.play();
+        QVERIFY(view.isPlaying());
+        QTRY_VERIFY(!view.isPlaying());
+        QCOMPARE(view.currentIndex(), 3);
+    }
+
+    void theEffectiveLossCombinesBothCurves() {
+        ui::RunData data;
+        data.reset(config());
+        ui::LossCurveView view(&data);
+        connect(&data, &ui::RunData::changed, &view, &ui::LossCurveView::onDataChanged);
+        ui::EventBatch batch;
+        batch.started = core::RunStarted{};
+        batch.started->config = config();
+        batch.started->classes = 4;
+        batch.snapshots = {snapshot(core::Phase::Online, 0, 1)};
+        data.append(batch);
+        view.setMode(ui::LossCurveView::Mode::Effective);
+        // l1 = 1 - p, l0 = p, C = 4: (1/4)[(1 - p) + 3 (1 - p) / 3] = (1 - p) / 2.
+        QCOMPARE(view.lossY1Graph()->data()->size(), 11);
+        for (auto it = view.lossY1Graph()->data()->constBegin(); it != view.lossY1Graph()->data()->constEnd(); ++it) {
+            QVERIFY(std::fabs(it->value - (1 - it->key) / 2) < 1e-6);
+        }
+        QVERIFY(!view.lossY0Graph()->visible());
+        view.setMode(ui::LossCurveView::Mode::Curves);
+        QVERIFY(view.lossY0Graph()->visible());
+    }
+
+    void theLogBridgeCarriesLinesFromAnyThread() {
+        ui::LogBridge bridge;
+        QSignalSpy lines(&bridge, &ui::LogBridge::linesLogged);
+        std::thread([] {
+            for (int i = 0; i < 3; ++i) {
+                core::logger("core")->warn("engine line {}", i);
+            }
+        }).join();
+        QTRY_VERIFY(!lines.isEmpty());
+        QStringList all;
+        for (const auto& args : lines) {
+            all += args.at(0).toStringList();
+        }
+        QCOMPARE(all.filter(QStringLiteral("engine line")).size(), 3);
+        QVERIFY(all.first().contains(QLatin1String("[core] [warning]")));
+    }
+};
+
+QTEST_MAIN(TestPlots)
+#include "test_plots.moc"

@@ -1,0 +1,228 @@
+#include "lossstudio/ui/metric_plot.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <lossstudio/core/metric_keys.h>
+
+namespace lossstudio::ui {
+
+MetricPlot::MetricPlot(const QString& title, const QString& yLabel, QVector<MetricSpec> specs,
+                       const RunData* data, QWidget* parent)
+    : PlotView(title, parent), m_data(data) {
+    xAxis->setLabel(tr("training step"));
+    yAxis->setLabel(yLabel);
+    // All raw curves first, then the smoothed ones, so every smoothed curve draws on top.
+    int colorIndex = 0;
+    for (const MetricSpec& spec : specs) {
+        Series s;
+        s.spec = spec;
+        const QColor color = seriesColor(colorIndex++);
+        s.raw = addGraph();
+        s.raw->setName(spec.label);
+        s.raw->setPen(QPen(color, 1.6));
+        if (!spec.smoothed) {
+            s.raw->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, 4.5));
+        }
+        m_series.push_back(s);
+    }
+    for (Series& s : m_series) {
+        if (s.spec.smoothed) {
+            s.smooth = addGraph();
+            s.smooth->setName(s.spec.label);
+            s.smooth->setPen(QPen(s.raw->pen().color(), 1.8));
+        }
+    }
+    connect(this, &PlotView::logYChanged, this, [this]() { rebuild(); });
+    rebuild();
+}
+
+MetricPlot::~MetricPlot() = default;
+
+QString MetricPlot::fullKey(const MetricSpec& spec) const {
+    return m_phase == core::Phase::OfflineInit ? QLatin1String(core::keys::kInitPrefix) + spec.key
+                                               : spec.key;
+}
+
+void MetricPlot::setSmoothing(double weight) {
+    weight = std::clamp(weight, 0.0, 0.999);
+    if (weight == m_smoothing) {
+        return;
+    }
+    m_smoothing = weight;
+    rebuild();
+}
+
+void MetricPlot::setPhase(core::Phase phase) {
+    if (phase == core::Phase::Training) {
+        phase = core::Phase::Online;  // one "training" view for both training phases
+    }
+    if (phase == m_phase) {
+        return;
+    }
+    m_phase = phase;
+    rebuild();
+}
+
+QCPGraph* MetricPlot::rawGraph(const QString& key) const {
+    for (const Series& s : m_series) {
+        if (s.spec.key == key) {
+            return s.raw;
+        }
+    }
+    return nullptr;
+}
+
+QCPGraph* MetricPlot::smoothedGraph(const QString& key) const {
+    for (const Series& s : m_series) {
+        if (s.spec.key == key) {
+            return s.smooth;
+        }
+    }
+    return nullptr;
+}
+
+void MetricPlot::rebuild() {
+    const bool smoothing = m_smoothing > 0;
+    for (Series& s : m_series) {
+        s.raw->data()->clear();
+        s.consumed = 0;
+        s.ema = 0;
+        s.emaCount = 0;
+        s.haveRange = false;
+        if (s.smooth != nullptr) {
+            s.smooth->data()->clear();
+            s.smooth->setVisible(smoothing);
+            QColor color = s.smooth->pen().color();
+            color.setAlpha(smoothing ? 55 : 255);
+            s.raw->setPen(QPen(color, smoothing ? 1.0 : 1.5));
+        }
+        appendNew(s);
+    }
+    // The legend names, in spec order, the curve that carries each series.
+    legend->clearItems();
+    for (Series& s : m_series) {
+        (smoothing && s.smooth != nullptr ? s.smooth : s.raw)->addToLegend();
+    }
+    fitIfFollowing();
+    requestReplot();
+}
+
+void MetricPlot::onDataChanged(const RunDataChange& change) {
+    bool any = false;
+    for (Series& s : m_series) {
+        if (change.keys.contains(fullKey(s.spec))) {
+            appendNew(s);
+            any = true;
+        }
+    }
+    if (any || change.status) {
+        fitIfFollowing();
+        requestReplot();
+    }
+}
+
+void MetricPlot::appendNew(Series& s) {
+    const SeriesData& source = m_data->series(fullKey(s.spec));
+    const qsizetype n = source.steps.size();
+    if (s.consumed >= n) {
+        return;
+    }
+    const qsizetype count = n - s.consumed;
+    QVector<double> keys(count);
+    QVector<double> raw(count);
+    QVector<double> smooth;
+    const bool smoothing = s.smooth != nullptr && m_smoothing > 0;
+    if (smoothing) {
+        smooth.resize(count);
+    }
+    const double w = m_smoothing;
+    for (qsizetype i = 0; i < count; ++i) {
+        const double value = source.values[s.consumed + i] * s.spec.scale;
+        keys[i] = source.steps[s.consumed + i];
+        raw[i] = value;
+        if (smoothing) {
+            // Debiased EMA: the first points are not pulled towards zero.
+            s.ema = w * s.ema + (1.0 - w) * value;
+            ++s.emaCount;
+            smooth[i] = s.ema / (1.0 - std::pow(w, static_cast<double>(s.emaCount)));
+            includeInRange(s, smooth[i]);
+        } else {
+            includeInRange(s, value);
+        }
+    }
+    appendSeries(s.raw, keys, raw);
+    if (smoothing) {
+        appendSeries(s.smooth, keys, smooth);
+    }
+    s.consumed = n;
+}
+
+void MetricPlot::includeInRange(Series& s, double value) {
+    if (!std::isfinite(value) || (logY() && value <= 0)) {
+        return;
+    }
+    if (!s.haveRange) {
+        s.low = s.high = value;
+        s.haveRange = true;
+    } else {
+        s.low = std::min(s.low, value);
+        s.high = std::max(s.high, value);
+    }
+}
+
+void MetricPlot::fitIfFollowing() {
+    if (!userMovedView()) {
+        fitAxes();
+    }
+}
+
+void MetricPlot::fitAxes() {
+    // x: the whole phase, so the curves grow towards the right edge as the run goes on.
+    const auto& config = m_data->config();
+    double last = m_phase == core::Phase::OfflineInit ? static_cast<double>(config.meta.initSteps)
+                                                      : static_cast<double>(config.steps);
+    for (const Series& s : m_series) {
+        if (!s.raw->data()->isEmpty()) {
+            last = std::max(last, (s.raw->data()->constEnd() - 1)->key);
+        }
+    }
+    xAxis->setRange(0, std::max(1.0, last));
+    // y: what the curves carrying the series span (the faint raw noise may leave the frame).
+    bool have = false;
+    double low = 0;
+    double high = 0;
+    for (const Series& s : m_series) {
+        if (s.haveRange) {
+            low = have ? std::min(low, s.low) : s.low;
+            high = have ? std::max(high, s.high) : s.high;
+            have = true;
+        }
+    }
+    if (!have) {
+        yAxis->setRange(logY() ? QCPRange(0.1, 10) : QCPRange(0, 1));
+        return;
+    }
+    if (logY()) {
+        const double lo = low / 1.25;
+        const double hi = high * 1.25;
+        yAxis->setRange(lo, hi > lo ? hi : lo * 10);
+    } else {
+        const double pad = high > low ? 0.06 * (high - low) : std::max(1e-3, 0.05 * std::fabs(high));
+        yAxis->setRange(low - pad, high + pad);
+    }
+}
+
+QString MetricPlot::csvSeriesName(const QCPGraph* graph) const {
+    for (const Series& s : m_series) {
+        if (graph == s.raw) {
+            return fullKey(s.spec);
+        }
+        if (graph == s.smooth) {
+            return fullKey(s.spec) + QStringLiteral(" (EMA %1)").arg(m_smoothing);
+        }
+    }
+    return graph->name();
+}
+
+}  // namespace lossstudio::ui
