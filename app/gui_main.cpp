@@ -1,12 +1,11 @@
 // lossstudio: the studio window.
 //   lossstudio [--config FILE] [--preset NAME] [--set key=value ...] [--start] [--db PATH]
 //              [--screenshot DIR] [--verbose] [--version]
-#include <cstdio>
-
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QTimer>
+#include <cstdio>
 
 #include <spdlog/spdlog.h>
 
@@ -36,27 +35,29 @@ void installScreenshots(MainWindow& window, const QString& directory) {
     QDir().mkpath(directory);
     auto* controller = window.controller();
     auto takenMid = std::make_shared<bool>(false);
-    QObject::connect(controller, &EngineController::eventsArrived, &window,
-                     [&window, directory, takenMid](const lossstudio::ui::EventBatch& batch) {
-                         if (*takenMid || !batch.lastStep || batch.lastStep->progress < 0.5) {
-                             return;
-                         }
-                         *takenMid = true;
-                         const QString path = QDir(directory).filePath(QStringLiteral("live-mid-run.png"));
-                         if (window.saveScreenshot(path)) {
-                             lossstudio::core::logger("app")->info("screenshot {}", path.toStdString());
-                         }
-                     });
-    QObject::connect(controller, &EngineController::runFinished, &window,
-                     [&window, directory](const lossstudio::core::Finished& finished) {
-                         const QString path = QDir(directory).filePath(QStringLiteral("live-end.png"));
-                         const bool saved = window.saveScreenshot(path);
-                         if (saved) {
-                             lossstudio::core::logger("app")->info("screenshot {}", path.toStdString());
-                         }
-                         const bool ok = saved && finished.status == lossstudio::core::RunStatus::Finished;
-                         QTimer::singleShot(0, qApp, [ok]() { QApplication::exit(ok ? 0 : 1); });
-                     });
+    QObject::connect(
+        controller, &EngineController::eventsArrived, &window,
+        [&window, directory, takenMid](const lossstudio::ui::EventBatch& batch) {
+            if (*takenMid || !batch.lastStep || batch.lastStep->progress < 0.5) {
+                return;
+            }
+            *takenMid = true;
+            const QString path = QDir(directory).filePath(QStringLiteral("live-mid-run.png"));
+            if (window.saveScreenshot(path)) {
+                lossstudio::core::logger("app")->info("screenshot {}", path.toStdString());
+            }
+        });
+    QObject::connect(
+        controller, &EngineController::runFinished, &window,
+        [&window, directory](const lossstudio::core::Finished& finished) {
+            const QString path = QDir(directory).filePath(QStringLiteral("live-end.png"));
+            const bool saved = window.saveScreenshot(path);
+            if (saved) {
+                lossstudio::core::logger("app")->info("screenshot {}", path.toStdString());
+            }
+            const bool ok = saved && finished.status == lossstudio::core::RunStatus::Finished;
+            QTimer::singleShot(0, qApp, [ok]() { QApplication::exit(ok ? 0 : 1); });
+        });
 }
 
 }  // namespace
@@ -65,7 +66,8 @@ int main(int argc, char* argv[]) {
     // --version must work without a display.
     for (int i = 1; i < argc; ++i) {
         if (qstrcmp(argv[i], "--version") == 0) {
-            std::fputs(qPrintable(lossstudio::app::versionText(QStringLiteral("lossstudio"))), stdout);
+            std::fputs(qPrintable(lossstudio::app::versionText(QStringLiteral("lossstudio"))),
+                       stdout);
             return 0;
         }
     }
@@ -138,7 +140,8 @@ int main(int argc, char* argv[]) {
             for (const QString& assignment : parser.values(setOption)) {
                 const qsizetype eq = assignment.indexOf(QLatin1Char('='));
                 if (eq <= 0) {
-                    return usageError(QStringLiteral("--set needs KEY=VALUE, got '%1'").arg(assignment));
+                    return usageError(
+                        QStringLiteral("--set needs KEY=VALUE, got '%1'").arg(assignment));
                 }
                 auto s = lossstudio::core::setConfigValue(config, assignment.left(eq).toStdString(),
                                                           assignment.mid(eq + 1).toStdString());

@@ -1,13 +1,12 @@
 // The experiment form: defaults, typed values reaching the config, presets, inline validation
 // (errors under the field they name, validity signal), JSON save / load.
-#include <QtTest>
-
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QtTest>
 
 #include <lossstudio/core/run_config.h>
 #include <lossstudio/ui/config_io.h>
@@ -81,7 +80,8 @@ private Q_SLOTS:
         batch->selectAll();
         QTest::keyClicks(batch, QStringLiteral("64"));
         choose(combo(panel, "optimizer.name"), "adam");
-        auto* nesterov = qobject_cast<QCheckBox*>(panel.editor(QStringLiteral("optimizer.nesterov")));
+        auto* nesterov =
+            qobject_cast<QCheckBox*>(panel.editor(QStringLiteral("optimizer.nesterov")));
         QVERIFY(nesterov != nullptr);
 
         const core::RunConfig& c = panel.config();
@@ -128,7 +128,8 @@ private Q_SLOTS:
             QCOMPARE(c.data.name, std::string("cifar10"));
             // The folder is left for the user: shown under the path, Start disabled.
             QVERIFY(!panel.isValid());
-            QVERIFY(panel.fieldError(QStringLiteral("data.path")).contains(QLatin1String("data.path")));
+            QVERIFY(
+                panel.fieldError(QStringLiteral("data.path")).contains(QLatin1String("data.path")));
         } else {
             QCOMPARE(c.steps, std::int64_t{10000});
             QCOMPARE(c.optimizer.momentum, 0.0);
@@ -154,8 +155,9 @@ private Q_SLOTS:
                 c.data.path = "/somewhere";
             }
             const core::Status valid = core::validate(c);
-            QVERIFY2(valid.ok(), qPrintable(preset.id + QStringLiteral(": ") +
-                                            QString::fromStdString(valid.ok() ? "" : valid.error())));
+            QVERIFY2(valid.ok(),
+                     qPrintable(preset.id + QStringLiteral(": ") +
+                                QString::fromStdString(valid.ok() ? "" : valid.error())));
             QVERIFY2(!preset.description.isEmpty(), qPrintable(preset.id));
         }
     }
@@ -183,9 +185,11 @@ private Q_SLOTS:
 
         // Out of range, and a combination only validate() knows.
         retype(lineEdit(panel, "optimizer.momentum"), QStringLiteral("1.5"));
-        QVERIFY(panel.fieldError(QStringLiteral("optimizer.momentum")).contains(QLatin1String("out of range")));
+        QVERIFY(panel.fieldError(QStringLiteral("optimizer.momentum"))
+                    .contains(QLatin1String("out of range")));
         retype(lineEdit(panel, "optimizer.momentum"), QStringLiteral("0"));
-        qobject_cast<QCheckBox*>(panel.editor(QStringLiteral("optimizer.nesterov")))->setChecked(true);
+        qobject_cast<QCheckBox*>(panel.editor(QStringLiteral("optimizer.nesterov")))
+            ->setChecked(true);
         QVERIFY(!panel.isValid());
         QVERIFY(!panel.fieldError(QStringLiteral("optimizer.nesterov")).isEmpty());
         retype(lineEdit(panel, "optimizer.momentum"), QStringLiteral("0.9"));
@@ -237,7 +241,8 @@ private Q_SLOTS:
 
         ExperimentPanel other;
         QVERIFY(other.loadConfigFile(path).ok());
-        QCOMPARE(QString::fromStdString(core::toJson(other.config())), QString::fromStdString(saved));
+        QCOMPARE(QString::fromStdString(core::toJson(other.config())),
+                 QString::fromStdString(saved));
         QCOMPARE(lineEdit(other, "optimizer.lr")->text(), QStringLiteral("0.003"));
         QCOMPARE(combo(other, "loss.output")->currentData().toString(), QStringLiteral("none"));
     }

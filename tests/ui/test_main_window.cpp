@@ -1,10 +1,9 @@
 // The window builds offscreen with its panels, opens on the default experiment ready to start,
 // and offers the documented shortcuts.
-#include <QtTest>
-
 #include <QAction>
 #include <QDockWidget>
 #include <QTemporaryDir>
+#include <QtTest>
 
 #include <lossstudio/core/run_config.h>
 #include <lossstudio/ui/experiment_panel.h>
@@ -31,8 +30,9 @@ private Q_SLOTS:
             QVERIFY(!plot->xAxis->label().isEmpty());
             QVERIFY(!plot->yAxis->label().isEmpty());
         }
-        QCOMPARE(QString::fromStdString(lossstudio::core::toJson(window.experimentPanel()->config())),
-                 QString::fromStdString(lossstudio::core::toJson(lossstudio::core::RunConfig{})));
+        QCOMPARE(
+            QString::fromStdString(lossstudio::core::toJson(window.experimentPanel()->config())),
+            QString::fromStdString(lossstudio::core::toJson(lossstudio::core::RunConfig{})));
         QVERIFY(window.startAction()->isEnabled());
         QVERIFY(!window.pauseAction()->isEnabled());
         QVERIFY(!window.stopAction()->isEnabled());

@@ -1,12 +1,10 @@
 // The views fed by hand-made batches: step plots append only new points, follow the phase, keep
 // the faint raw curve under its EMA and leave non-positive values off a log axis; the heat map's
 // grid; the loss-curve view's follow / pin / play and the effective-loss mode; the log bridge.
+#include <QSlider>
 #include <QtTest>
-
 #include <cmath>
 #include <thread>
-
-#include <QSlider>
 
 #include <lossstudio/core/logging.h>
 #include <lossstudio/ui/event_batch.h>
@@ -37,7 +35,8 @@ ui::EventBatch stepsBatch(core::Phase phase, std::int64_t from, std::int64_t to,
                           const std::function<double(std::int64_t)>& loss = {}) {
     ui::EventBatch batch;
     for (std::int64_t s = from; s <= to; ++s) {
-        core::appendSamples(step(phase, s, 0.01 * static_cast<double>(s), loss ? loss(s) : 1.0), batch.samples);
+        core::appendSamples(step(phase, s, 0.01 * static_cast<double>(s), loss ? loss(s) : 1.0),
+                            batch.samples);
     }
     return batch;
 }
@@ -64,7 +63,9 @@ core::RunConfig config() {
     return c;
 }
 
-int size(const QCPGraph* g) { return g->data()->size(); }
+int size(const QCPGraph* g) {
+    return g->data()->size();
+}
 
 }  // namespace
 
@@ -75,9 +76,9 @@ private Q_SLOTS:
     void stepPlotsAppendNewPointsPerPhase() {
         ui::RunData data;
         data.reset(config());
-        ui::MetricPlot plot(QStringLiteral("Accuracy"), QStringLiteral("accuracy (%)"),
-                            {{QStringLiteral("train/accuracy"), QStringLiteral("train"), true, 100.0}},
-                            &data);
+        ui::MetricPlot plot(
+            QStringLiteral("Accuracy"), QStringLiteral("accuracy (%)"),
+            {{QStringLiteral("train/accuracy"), QStringLiteral("train"), true, 100.0}}, &data);
         connect(&data, &ui::RunData::changed, &plot, &ui::MetricPlot::onDataChanged);
         plot.setSmoothing(0);
         data.append(stepsBatch(core::Phase::OfflineInit, 1, 10));
@@ -111,10 +112,12 @@ private Q_SLOTS:
         ui::RunData data;
         data.reset(config());
         ui::MetricPlot plot(QStringLiteral("Loss"), QStringLiteral("loss"),
-                            {{QStringLiteral("train/loss"), QStringLiteral("loss"), false, 1.0}}, &data);
+                            {{QStringLiteral("train/loss"), QStringLiteral("loss"), false, 1.0}},
+                            &data);
         connect(&data, &ui::RunData::changed, &plot, &ui::MetricPlot::onDataChanged);
         const double values[] = {2.0, 0.0, -1.0, 0.5};
-        data.append(stepsBatch(core::Phase::Online, 1, 4, [&](std::int64_t s) { return values[s - 1]; }));
+        data.append(
+            stepsBatch(core::Phase::Online, 1, 4, [&](std::int64_t s) { return values[s - 1]; }));
         QCPGraph* raw = plot.rawGraph(QStringLiteral("train/loss"));
         QCOMPARE(size(raw), 4);
         plot.setLogY(true);
@@ -132,11 +135,13 @@ private Q_SLOTS:
         ui::LossHeatmapView view(&data);
         connect(&data, &ui::RunData::changed, &view, &ui::LossHeatmapView::onDataChanged);
         ui::EventBatch batch;
-        batch.snapshots = {snapshot(core::Phase::OfflineInit, 0, 9), snapshot(core::Phase::Online, 0, 1),
+        batch.snapshots = {snapshot(core::Phase::OfflineInit, 0, 9),
+                           snapshot(core::Phase::Online, 0, 1),
                            snapshot(core::Phase::Online, 10, 2)};
         data.append(batch);
         QCOMPARE(view.columnCount(), 2);
-        batch.snapshots = {snapshot(core::Phase::Online, 20, 3), snapshot(core::Phase::Online, 25, 4)};
+        batch.snapshots = {snapshot(core::Phase::Online, 20, 3),
+                           snapshot(core::Phase::Online, 25, 4)};
         data.append(batch);
         QCOMPARE(view.columnCount(), 4);
         QCPColorMapData* cells = view.colorMap()->data();
@@ -159,7 +164,8 @@ private Q_SLOTS:
         ui::LossCurveView view(&data);
         connect(&data, &ui::RunData::changed, &view, &ui::LossCurveView::onDataChanged);
         ui::EventBatch batch;
-        batch.snapshots = {snapshot(core::Phase::OfflineInit, 0, 1), snapshot(core::Phase::Online, 0, 2),
+        batch.snapshots = {snapshot(core::Phase::OfflineInit, 0, 1),
+                           snapshot(core::Phase::Online, 0, 2),
                            snapshot(core::Phase::Online, 10, 3)};
         data.append(batch);
         QCOMPARE(view.currentIndex(), 2);
@@ -198,7 +204,8 @@ private Q_SLOTS:
         view.setMode(ui::LossCurveView::Mode::Effective);
         // l1 = 1 - p, l0 = p, C = 4: (1/4)[(1 - p) + 3 (1 - p) / 3] = (1 - p) / 2.
         QCOMPARE(view.lossY1Graph()->data()->size(), 11);
-        for (auto it = view.lossY1Graph()->data()->constBegin(); it != view.lossY1Graph()->data()->constEnd(); ++it) {
+        for (auto it = view.lossY1Graph()->data()->constBegin();
+             it != view.lossY1Graph()->data()->constEnd(); ++it) {
             QVERIFY(std::fabs(it->value - (1 - it->key) / 2) < 1e-6);
         }
         QVERIFY(!view.lossY0Graph()->visible());

@@ -3,11 +3,6 @@
 // through the controller's factory); pause / resume / stop move through their states with the
 // pause confirmed by the engine; closing mid-run asks and stops with a checkpoint; invalid input
 // disables Start; log lines and divergence warnings reach the window.
-#include <QtTest>
-
-#include <cmath>
-#include <thread>
-
 #include <QAction>
 #include <QComboBox>
 #include <QLabel>
@@ -17,6 +12,9 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QtTest>
+#include <cmath>
+#include <thread>
 
 #include <lossstudio/core/logging.h>
 #include <lossstudio/core/metric_keys.h>
@@ -97,7 +95,9 @@ QVector<QPair<double, double>> points(const QCPGraph* graph) {
     return out;
 }
 
-bool near(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b)); }
+bool near(double a, double b) {
+    return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b));
+}
 
 /// Compares a graph with expected points (keys exact, values to rounding).
 void compareSeries(const QCPGraph* graph, const QVector<QPair<double, double>>& expected,
@@ -107,11 +107,18 @@ void compareSeries(const QCPGraph* graph, const QVector<QPair<double, double>>& 
     QVERIFY2(!expected.isEmpty(), what);
     QCOMPARE(actual.size(), expected.size());
     for (qsizetype i = 0; i < expected.size(); ++i) {
-        QVERIFY2(actual[i].first == expected[i].first, qPrintable(QStringLiteral("%1: key %2 is %3, engine %4").arg(QLatin1String(what)).arg(i).arg(actual[i].first).arg(expected[i].first)));
+        QVERIFY2(actual[i].first == expected[i].first,
+                 qPrintable(QStringLiteral("%1: key %2 is %3, engine %4")
+                                .arg(QLatin1String(what))
+                                .arg(i)
+                                .arg(actual[i].first)
+                                .arg(expected[i].first)));
         QVERIFY2(near(actual[i].second, expected[i].second),
                  qPrintable(QStringLiteral("%1: value at step %2 is %3, engine %4")
-                                .arg(QLatin1String(what)).arg(expected[i].first)
-                                .arg(actual[i].second).arg(expected[i].second)));
+                                .arg(QLatin1String(what))
+                                .arg(expected[i].first)
+                                .arg(actual[i].second)
+                                .arg(expected[i].second)));
     }
 }
 
@@ -133,7 +140,8 @@ QVector<QPair<double, double>> stepPoints(const ui::testing::Recording& r, bool 
     return out;
 }
 
-QVector<QPair<double, double>> evalPoints(const ui::testing::Recording& r, const std::string& split) {
+QVector<QPair<double, double>> evalPoints(const ui::testing::Recording& r,
+                                          const std::string& split) {
     QVector<QPair<double, double>> out;
     for (const auto& e : r.evals) {
         if (e.split == split && e.phase != core::Phase::OfflineInit) {
@@ -188,24 +196,38 @@ private Q_SLOTS:
         const bool gradLog = live->gradientPlot()->logY();
         for (bool init : {false, true}) {
             live->showPhase(init ? core::Phase::OfflineInit : core::Phase::Online);
-            compareSeries(live->accuracyPlot()->rawGraph(QStringLiteral("train/accuracy")),
-                          stepPoints(r, init, [&](const S& s) { return opt(s.trainAccuracy); }, 100, false),
-                          "train accuracy");
+            compareSeries(
+                live->accuracyPlot()->rawGraph(QStringLiteral("train/accuracy")),
+                stepPoints(
+                    r, init, [&](const S& s) { return opt(s.trainAccuracy); }, 100, false),
+                "train accuracy");
             compareSeries(live->lossPlot()->rawGraph(QStringLiteral("train/loss")),
-                          stepPoints(r, init, [&](const S& s) { return opt(s.trainLoss); }, 1, lossLog),
+                          stepPoints(
+                              r, init, [&](const S& s) { return opt(s.trainLoss); }, 1, lossLog),
                           "learned loss");
             compareSeries(live->lossPlot()->rawGraph(QStringLiteral("meta/loss")),
-                          stepPoints(r, init, [](const S& s) { return s.metaLoss; }, 1, lossLog),
+                          stepPoints(
+                              r, init, [](const S& s) { return s.metaLoss; }, 1, lossLog),
                           "meta-loss");
             compareSeries(live->lossPlot()->rawGraph(QStringLiteral("train/task_loss")),
-                          stepPoints(r, init, [&](const S& s) { return opt(s.taskLoss); }, 1, lossLog),
+                          stepPoints(
+                              r, init, [&](const S& s) { return opt(s.taskLoss); }, 1, lossLog),
                           "train cross-entropy");
             compareSeries(live->gradientPlot()->rawGraph(QStringLiteral("train/grad_norm")),
-                          stepPoints(r, init, [&](const S& s) { return opt(s.gradNorm); }, 1, gradLog),
+                          stepPoints(
+                              r, init, [&](const S& s) { return opt(s.gradNorm); }, 1, gradLog),
                           "gradient norm");
             compareSeries(live->gradientPlot()->rawGraph(QStringLiteral("meta/grad_norm")),
-                          stepPoints(r, init, [](const S& s) { return s.metaGradNorm; }, 1, gradLog),
+                          stepPoints(
+                              r, init, [](const S& s) { return s.metaGradNorm; }, 1, gradLog),
                           "meta-gradient norm");
+            if (!init) {  // the learned-vs-CE step ratio is measured in the training phase
+                compareSeries(
+                    live->gradientPlot()->rawGraph(QStringLiteral("train/loss_grad_ratio")),
+                    stepPoints(
+                        r, init, [](const S& s) { return s.lossGradRatio; }, 1, gradLog),
+                    "learned / CE gradient ratio");
+            }
         }
         live->showPhase(core::Phase::Online);
         compareSeries(live->accuracyPlot()->rawGraph(QStringLiteral("validation/accuracy")),
@@ -216,7 +238,8 @@ private Q_SLOTS:
         // The smoothed curve is the debiased EMA of the raw one.
         live->setSmoothing(0.5);
         const auto raw = points(live->accuracyPlot()->rawGraph(QStringLiteral("train/accuracy")));
-        const auto smooth = points(live->accuracyPlot()->smoothedGraph(QStringLiteral("train/accuracy")));
+        const auto smooth =
+            points(live->accuracyPlot()->smoothedGraph(QStringLiteral("train/accuracy")));
         QCOMPARE(smooth.size(), raw.size());
         double ema = 0;
         for (qsizetype i = 0; i < raw.size(); ++i) {
@@ -237,14 +260,23 @@ private Q_SLOTS:
             }
             return out;
         };
-        compareSeries(curves->lossY1Graph(), curvePoints(r.snapshots.back(), r.snapshots.back().lossY1), "l(1,p)");
-        compareSeries(curves->lossY0Graph(), curvePoints(r.snapshots.back(), r.snapshots.back().lossY0), "l(0,p)");
+        compareSeries(curves->lossY1Graph(),
+                      curvePoints(r.snapshots.back(), r.snapshots.back().lossY1), "l(1,p)");
+        compareSeries(curves->lossY0Graph(),
+                      curvePoints(r.snapshots.back(), r.snapshots.back().lossY0), "l(0,p)");
         QVERIFY(curves->referenceGraph()->data()->size() > 50);
+        // The effective-loss mode draws the engine's e(p).
+        QVERIFY(!r.snapshots.back().effective.empty());
+        curves->setMode(ui::LossCurveView::Mode::Effective);
+        compareSeries(curves->lossY1Graph(),
+                      curvePoints(r.snapshots.back(), r.snapshots.back().effective), "e(p)");
+        curves->setMode(ui::LossCurveView::Mode::Curves);
         // Moving back pins the view on a Phase A snapshot.
         curves->setCurrentIndex(1);
         QVERIFY(!curves->isFollowing());
         QCOMPARE(r.snapshots[1].phase, core::Phase::OfflineInit);
-        compareSeries(curves->lossY1Graph(), curvePoints(r.snapshots[1], r.snapshots[1].lossY1), "l(1,p) Phase A");
+        compareSeries(curves->lossY1Graph(), curvePoints(r.snapshots[1], r.snapshots[1].lossY1),
+                      "l(1,p) Phase A");
 
         // The heat map holds one column per training-phase snapshot, cell by cell.
         std::vector<const core::LossSnapshot*> online;
@@ -266,8 +298,11 @@ private Q_SLOTS:
 
         // The status bar shows the end.
         QCOMPARE(window.findChild<QProgressBar*>(QStringLiteral("progressBar"))->value(), 1000);
-        QCOMPARE(window.findChild<QLabel*>(QStringLiteral("stateLabel"))->text(), QStringLiteral("finished"));
-        QVERIFY(window.findChild<QLabel*>(QStringLiteral("accuracyLabel"))->text().contains(QLatin1String("test")));
+        QCOMPARE(window.findChild<QLabel*>(QStringLiteral("stateLabel"))->text(),
+                 QStringLiteral("finished"));
+        QVERIFY(window.findChild<QLabel*>(QStringLiteral("accuracyLabel"))
+                    ->text()
+                    .contains(QLatin1String("test")));
         QVERIFY(window.startAction()->isEnabled());
 
         // Export of a plot and its data.
@@ -280,9 +315,50 @@ private Q_SLOTS:
         QVERIFY(csv.open(QIODevice::ReadOnly));
         const QString table = QString::fromUtf8(csv.readAll());
         QVERIFY(table.startsWith(QLatin1String("series,training step,accuracy (%)")));
-        QCOMPARE(table.count(QStringLiteral("\ntest/accuracy,")), int(evalPoints(r, "test").size()));
+        QCOMPARE(table.count(QStringLiteral("\ntest/accuracy,")),
+                 int(evalPoints(r, "test").size()));
         QVERIFY(QFileInfo(dir.filePath(QStringLiteral("a.png"))).size() > 1000);
         QVERIFY(QFileInfo(dir.filePath(QStringLiteral("a.pdf"))).size() > 1000);
+    }
+
+    void aTaylorGloSearchShowsItsCandidatesAndThenTrains() {
+        MainWindow window;
+        auto recording = std::make_shared<ui::testing::Recording>();
+        window.controller()->setObserverFactory([recording](const core::RunConfig&) {
+            return std::make_unique<ui::testing::RecordingObserver>(recording);
+        });
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        core::RunConfig c = ui::testing::tinyConfig("taylorglo");
+        c.steps = 20;
+        c.taylorglo.population = 4;
+        c.taylorglo.generations = 2;
+        c.taylorglo.partialSteps = 5;
+        window.experimentPanel()->setConfig(c);
+        QVERIFY2(window.experimentPanel()->isValid(),
+                 qPrintable(window.experimentPanel()->firstError()));
+        QCOMPARE(window.liveView()->shownPhase(), core::Phase::Online);
+        QSignalSpy finished(window.controller(), &EngineController::runFinished);
+        QVERIFY(window.startRun());
+        QVERIFY(finished.wait(kRunTimeoutMs));
+        QCOMPARE(window.controller()->state(), State::Finished);
+        const ui::testing::Recording& r = *recording;
+        QVector<QPair<double, double>> errors;
+        for (const auto& s : r.steps) {
+            if (s.phase == core::Phase::Search && s.search) {
+                errors.push_back({double(s.step), s.search->error * 100});
+            }
+        }
+        QCOMPARE(errors.size(), qsizetype(8));
+        ui::LiveView* live = window.liveView();
+        live->showPhase(core::Phase::Search);
+        compareSeries(live->accuracyPlot()->rawGraph(QStringLiteral("search/error")), errors,
+                      "candidate error");
+        QVERIFY(!live->accuracyPlot()->rawGraph(QStringLiteral("train/accuracy"))->visible());
+        QVERIFY(live->heatmap()->columnCount() > 0);
+        live->showPhase(core::Phase::Training);
+        QVERIFY(live->accuracyPlot()->rawGraph(QStringLiteral("train/accuracy"))->data()->size() ==
+                20);
     }
 
     void pauseResumeAndStopMoveThroughTheirStates() {
@@ -307,7 +383,9 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(controller->state(), State::Paused, kRunTimeoutMs);
         QCOMPARE(window.pauseAction()->text(), QStringLiteral("&Resume"));
         const long long parked = recording->stepCount.load();
-        QVERIFY(!window.experimentPanel()->editor(QStringLiteral("steps"))->isEnabled());  // read-only while active
+        QVERIFY(!window.experimentPanel()
+                     ->editor(QStringLiteral("steps"))
+                     ->isEnabled());  // read-only while active
 
         // Space on a focused plot resumes; the steps go on.
         ui::PlotView* plot = window.liveView()->accuracyPlot();
@@ -330,8 +408,8 @@ private Q_SLOTS:
         for (const auto& args : states) {
             seen.push_back(args.at(0).value<State>());
         }
-        QCOMPARE(seen, (QVector<State>{State::Pausing, State::Paused, State::Running, State::Stopping,
-                                       State::Stopped}));
+        QCOMPARE(seen, (QVector<State>{State::Pausing, State::Paused, State::Running,
+                                       State::Stopping, State::Stopped}));
     }
 
     void closingMidRunAsksThenStopsWithACheckpoint() {
@@ -359,7 +437,8 @@ private Q_SLOTS:
 
         // Yes stops the run (checkpoint saved) and the window closes once the worker has ended.
         QVERIFY(!window->close());
-        QTRY_VERIFY((box = window->findChild<QMessageBox*>(QStringLiteral("closeConfirmation"))) != nullptr &&
+        QTRY_VERIFY((box = window->findChild<QMessageBox*>(QStringLiteral("closeConfirmation"))) !=
+                        nullptr &&
                     box->isVisible());
         box->button(QMessageBox::Yes)->click();
         QTRY_VERIFY_WITH_TIMEOUT(!window->isVisible(), kRunTimeoutMs);
@@ -404,7 +483,8 @@ private Q_SLOTS:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         std::thread([] { core::logger("core")->info("a line from another thread"); }).join();
-        QTRY_VERIFY(window.logPanel()->text().contains(QLatin1String("a line from another thread")));
+        QTRY_VERIFY(
+            window.logPanel()->text().contains(QLatin1String("a line from another thread")));
 
         // A non-finite step in the online phase: the engine recovers and warns.
         core::train::testing::injectNonFinite(core::Phase::Online, 12, 1);
@@ -417,7 +497,9 @@ private Q_SLOTS:
         QCOMPARE(window.controller()->state(), State::Finished);
         QCOMPARE(warnings.count(), 1);
         QVERIFY(window.warningText().contains(QLatin1String("non-finite")));
-        QVERIFY(window.findChild<QLabel*>(QStringLiteral("warningLabel"))->text().contains(QLatin1String("1 warning")));
+        QVERIFY(window.findChild<QLabel*>(QStringLiteral("warningLabel"))
+                    ->text()
+                    .contains(QLatin1String("1 warning")));
         QVERIFY(window.logPanel()->text().contains(QLatin1String("non-finite")));
         QCOMPARE(window.runData()->warnings().size(), qsizetype(1));
         QCOMPARE(window.runData()->warnings().front().step, qint64(12));

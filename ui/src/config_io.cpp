@@ -1,7 +1,5 @@
 #include "lossstudio/ui/config_io.h"
 
-#include <cmath>
-
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -9,6 +7,7 @@
 #include <QJsonValue>
 #include <QRegularExpression>
 #include <QSaveFile>
+#include <cmath>
 
 namespace lossstudio::ui {
 namespace {
@@ -25,7 +24,8 @@ const core::ConfigField* findField(const std::string& key) {
 /// A JSON value as the text core::setConfigValue parses for a non-string key.
 QString valueText(const QJsonValue& value) {
     switch (value.type()) {
-        case QJsonValue::Bool: return value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+        case QJsonValue::Bool:
+            return value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
         case QJsonValue::Double: {
             const double d = value.toDouble();
             if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.0e15) {
@@ -36,7 +36,8 @@ QString valueText(const QJsonValue& value) {
         case QJsonValue::Array:
             return QString::fromUtf8(QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact));
         case QJsonValue::Object:
-            return QString::fromUtf8(QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact));
+            return QString::fromUtf8(
+                QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact));
         case QJsonValue::String: {
             // Quoted, so a number key given a string is a type error that names the key.
             QJsonArray wrapper{value};
@@ -44,19 +45,22 @@ QString valueText(const QJsonValue& value) {
             return text.mid(1, text.size() - 2);
         }
         case QJsonValue::Null:
-        case QJsonValue::Undefined: return QStringLiteral("null");
+        case QJsonValue::Undefined:
+            return QStringLiteral("null");
     }
     return {};
 }
 
-core::Status applyObject(core::RunConfig& config, const QJsonObject& object, const QString& prefix) {
+core::Status applyObject(core::RunConfig& config, const QJsonObject& object,
+                         const QString& prefix) {
     for (auto it = object.begin(); it != object.end(); ++it) {
         const QString key = prefix + it.key();
         const std::string stdKey = key.toStdString();
         const core::ConfigField* field = findField(stdKey);
         const QJsonValue value = it.value();
         if (field == nullptr && value.isObject()) {
-            if (core::Status s = applyObject(config, value.toObject(), key + QLatin1Char('.')); !s) {
+            if (core::Status s = applyObject(config, value.toObject(), key + QLatin1Char('.'));
+                !s) {
                 return s;
             }
             continue;
@@ -66,13 +70,15 @@ core::Status applyObject(core::RunConfig& config, const QJsonObject& object, con
                 return core::Error{"config key '" + stdKey + "' must be a string, got " +
                                    valueText(value).toStdString()};
             }
-            if (core::Status s = core::setConfigValue(config, stdKey, value.toString().toStdString());
+            if (core::Status s =
+                    core::setConfigValue(config, stdKey, value.toString().toStdString());
                 !s) {
                 return s;
             }
             continue;
         }
-        if (core::Status s = core::setConfigValue(config, stdKey, valueText(value).toStdString()); !s) {
+        if (core::Status s = core::setConfigValue(config, stdKey, valueText(value).toStdString());
+            !s) {
             return s;
         }
     }
@@ -101,8 +107,8 @@ core::Status applyConfigJson(core::RunConfig& config, const QByteArray& json) {
 core::Result<core::RunConfig> readConfigFile(const QString& path) {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        return core::Error{path.toStdString() + ": cannot read (" + file.errorString().toStdString() +
-                           ")"};
+        return core::Error{path.toStdString() + ": cannot read (" +
+                           file.errorString().toStdString() + ")"};
     }
     core::RunConfig config;
     if (core::Status s = applyConfigJson(config, file.readAll()); !s) {

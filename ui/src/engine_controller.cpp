@@ -1,9 +1,8 @@
 #include "lossstudio/ui/engine_controller.h"
 
+#include <QThread>
 #include <exception>
 #include <utility>
-
-#include <QThread>
 
 #include <lossstudio/core/logging.h>
 #include <lossstudio/core/trainer.h>
@@ -88,22 +87,36 @@ void EngineController::setObserverFactory(ObserverFactory factory) {
     m_factory = std::move(factory);
 }
 
-void EngineController::setFrameInterval(int milliseconds) { m_frameTimer.setInterval(milliseconds); }
+void EngineController::setFrameInterval(int milliseconds) {
+    m_frameTimer.setInterval(milliseconds);
+}
 
-bool EngineController::isActive() const { return m_thread != nullptr; }
+bool EngineController::isActive() const {
+    return m_thread != nullptr;
+}
 
 QString EngineController::stateName(State state) {
     switch (state) {
-        case State::Idle: return tr("idle");
-        case State::Starting: return tr("starting");
-        case State::Running: return tr("running");
-        case State::Pausing: return tr("pausing");
-        case State::Paused: return tr("paused");
-        case State::Stopping: return tr("stopping");
-        case State::Finished: return tr("finished");
-        case State::Stopped: return tr("stopped");
-        case State::Failed: return tr("failed");
-        case State::Diverged: return tr("diverged");
+        case State::Idle:
+            return tr("idle");
+        case State::Starting:
+            return tr("starting");
+        case State::Running:
+            return tr("running");
+        case State::Pausing:
+            return tr("pausing");
+        case State::Paused:
+            return tr("paused");
+        case State::Stopping:
+            return tr("stopping");
+        case State::Finished:
+            return tr("finished");
+        case State::Stopped:
+            return tr("stopped");
+        case State::Failed:
+            return tr("failed");
+        case State::Diverged:
+            return tr("diverged");
     }
     return {};
 }
@@ -125,43 +138,43 @@ bool EngineController::start(const core::RunConfig& config) {
     // Everything the worker touches is captured by value or owned by the controller until the
     // thread has ended (onWorkerEnded / the destructor wait for it).
     core::RunControl* control = m_control.get();
-    m_thread = QThread::create([bridge = m_bridge, control, config = m_config,
-                                factory = m_factory]() {
-        try {
-            std::unique_ptr<core::Observer> extra;
+    m_thread =
+        QThread::create([bridge = m_bridge, control, config = m_config, factory = m_factory]() {
             try {
-                if (factory) {
-                    extra = factory(config);
+                std::unique_ptr<core::Observer> extra;
+                try {
+                    if (factory) {
+                        extra = factory(config);
+                    }
+                } catch (const std::exception& e) {
+                    core::Finished failed;
+                    failed.status = core::RunStatus::Failed;
+                    failed.message = std::string("the run could not start: ") + e.what();
+                    core::logger("ui")->error("{}", failed.message);
+                    bridge->onFinished(failed);
+                    return;
                 }
+                core::ObserverList observers;
+                observers.add(bridge.get());
+                if (extra) {
+                    observers.add(extra.get());
+                }
+                core::Trainer::run(config, observers, *control);
+                extra.reset();  // the recorder closes its store connection on its own thread
             } catch (const std::exception& e) {
                 core::Finished failed;
                 failed.status = core::RunStatus::Failed;
-                failed.message = std::string("the run could not start: ") + e.what();
+                failed.message = std::string("engine thread: ") + e.what();
                 core::logger("ui")->error("{}", failed.message);
                 bridge->onFinished(failed);
-                return;
+            } catch (...) {
+                core::Finished failed;
+                failed.status = core::RunStatus::Failed;
+                failed.message = "engine thread: unknown error";
+                core::logger("ui")->error("{}", failed.message);
+                bridge->onFinished(failed);
             }
-            core::ObserverList observers;
-            observers.add(bridge.get());
-            if (extra) {
-                observers.add(extra.get());
-            }
-            core::Trainer::run(config, observers, *control);
-            extra.reset();  // the recorder closes its store connection on its own thread
-        } catch (const std::exception& e) {
-            core::Finished failed;
-            failed.status = core::RunStatus::Failed;
-            failed.message = std::string("engine thread: ") + e.what();
-            core::logger("ui")->error("{}", failed.message);
-            bridge->onFinished(failed);
-        } catch (...) {
-            core::Finished failed;
-            failed.status = core::RunStatus::Failed;
-            failed.message = "engine thread: unknown error";
-            core::logger("ui")->error("{}", failed.message);
-            bridge->onFinished(failed);
-        }
-    });
+        });
     m_thread->setObjectName(QStringLiteral("engine"));
     QThread* thread = m_thread;
     connect(thread, &QThread::finished, this, [this, thread]() {
@@ -243,11 +256,19 @@ void EngineController::onWorkerEnded() {
     }
     m_bridge.reset();
     switch (m_finished.status) {
-        case core::RunStatus::Finished: setState(State::Finished); break;
-        case core::RunStatus::Stopped: setState(State::Stopped); break;
-        case core::RunStatus::Diverged: setState(State::Diverged); break;
+        case core::RunStatus::Finished:
+            setState(State::Finished);
+            break;
+        case core::RunStatus::Stopped:
+            setState(State::Stopped);
+            break;
+        case core::RunStatus::Diverged:
+            setState(State::Diverged);
+            break;
         case core::RunStatus::Failed:
-        case core::RunStatus::Running: setState(State::Failed); break;
+        case core::RunStatus::Running:
+            setState(State::Failed);
+            break;
     }
     Q_EMIT runFinished(m_finished);
 }

@@ -1,8 +1,5 @@
 #include "lossstudio/ui/experiment_panel.h"
 
-#include <climits>
-#include <set>
-
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
@@ -16,6 +13,8 @@
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <climits>
+#include <set>
 
 #include <lossstudio/core/paths.h>
 #include <lossstudio/core/version.h>
@@ -39,6 +38,8 @@ const std::vector<Group>& groups() {
         {"Optimiser", {"optimizer."}},
         {"Learned loss network", {"loss."}},
         {"Meta-learning", {"meta."}},
+        {"Collapse watch", {"collapse."}},
+        {"TaylorGLO search", {"taylorglo."}},
         {"Evaluation and system",
          {"eval_interval", "snapshot_interval", "eval_batch_size", "snapshot_points",
           "checkpoint_interval", "device", "threads"}},
@@ -103,6 +104,13 @@ QString labelFor(const std::string& key) {
         {"meta.init_steps", "S_init (Phase A)"},
         {"meta.batches", "Meta batches from"},
         {"meta.max_failures", "Divergence retries"},
+        {"collapse.threshold", "Gradient ratio below"},
+        {"collapse.window", "For steps"},
+        {"collapse.recovery", "Then"},
+        {"taylorglo.sigma", "CMA-ES \u03c3"},
+        {"taylorglo.population", "Population"},
+        {"taylorglo.generations", "Generations"},
+        {"taylorglo.partial_steps", "Steps per candidate"},
     };
     const auto it = labels.find(key);
     return it != labels.end() ? QString::fromUtf8(it->second) : QString::fromStdString(key);
@@ -113,6 +121,9 @@ QString choiceLabel(const std::string& key, const std::string& value) {
         {"method=adalfl", "AdaLFL (online)"},
         {"method=ml3", "ML3 (offline)"},
         {"method=cross_entropy", "Cross-entropy"},
+        {"method=taylorglo", "TaylorGLO (offline, CMA-ES)"},
+        {"collapse.recovery=none", "warn only"},
+        {"collapse.recovery=restore", "warn, restore the last healthy loss"},
         {"data.name=fashion-mnist", "Fashion-MNIST"},
         {"data.name=mnist", "MNIST (choose folder)"},
         {"data.name=kmnist", "KMNIST (choose folder)"},
@@ -147,11 +158,24 @@ QString choiceLabel(const std::string& key, const std::string& value) {
 
 /// Rarely changed keys, shown with "Show advanced settings" (or when they hold an error).
 bool isAdvanced(const std::string& key) {
-    static const std::set<std::string> advanced = {
-        "data.validation_fraction", "data.normalize", "data.train_limit", "data.test_limit",
-        "optimizer.beta1", "optimizer.beta2", "optimizer.eps", "optimizer.gamma",
-        "loss.gamma", "loss.beta", "meta.max_failures", "eval_batch_size", "snapshot_points",
-        "checkpoint_interval", "data.csv_header"};
+    static const std::set<std::string> advanced = {"data.validation_fraction",
+                                                   "data.normalize",
+                                                   "data.train_limit",
+                                                   "data.test_limit",
+                                                   "optimizer.beta1",
+                                                   "optimizer.beta2",
+                                                   "optimizer.eps",
+                                                   "optimizer.gamma",
+                                                   "loss.gamma",
+                                                   "loss.beta",
+                                                   "meta.max_failures",
+                                                   "eval_batch_size",
+                                                   "snapshot_points",
+                                                   "checkpoint_interval",
+                                                   "data.csv_header",
+                                                   "collapse.threshold",
+                                                   "collapse.window",
+                                                   "taylorglo.sigma"};
     return advanced.count(key) > 0;
 }
 
@@ -263,8 +287,9 @@ void ExperimentPanel::buildForm(QVBoxLayout* layout) {
             f.error->setVisible(false);
             rowLayout->addWidget(f.error);
             auto* label = new QLabel(labelFor(info->key), box);
-            const QString tip = QStringLiteral("<b>%1</b><br>%2").arg(
-                QString::fromStdString(info->key), QString::fromStdString(info->description).toHtmlEscaped());
+            const QString tip = QStringLiteral("<b>%1</b><br>%2")
+                                    .arg(QString::fromStdString(info->key),
+                                         QString::fromStdString(info->description).toHtmlEscaped());
             label->setToolTip(tip);
             editor->setToolTip(tip);
             label->setBuddy(editor);
@@ -309,7 +334,8 @@ QWidget* ExperimentPanel::makeEditor(Field& f) {
                 for (const auto& choice : f.info.choices) {
                     combo->addItem(choiceLabel(key, choice), QString::fromStdString(choice));
                 }
-                connect(combo, &QComboBox::currentIndexChanged, this, [this, key]() { onEdited(key); });
+                connect(combo, &QComboBox::currentIndexChanged, this,
+                        [this, key]() { onEdited(key); });
                 editor = combo;
                 break;
             }
@@ -401,16 +427,15 @@ void ExperimentPanel::onEdited(const std::string& key) {
     if (f == nullptr) {
         return;
     }
-    const core::Status status =
-        core::setConfigValue(m_config, key, editorText(*f).toStdString());
+    const core::Status status = core::setConfigValue(m_config, key, editorText(*f).toStdString());
     if (status.ok()) {
         m_editErrors.erase(key);
     } else {
         m_editErrors[key] = QString::fromStdString(status.error());
     }
     if (m_presetCombo->currentIndex() > 0) {
-        m_presetDescription->setText(tr("Based on the preset \u201c%1\u201d, changed.")
-                                         .arg(m_presetCombo->currentText()));
+        m_presetDescription->setText(
+            tr("Based on the preset \u201c%1\u201d, changed.").arg(m_presetCombo->currentText()));
         m_presetDescription->setVisible(true);
         m_updating = true;
         m_presetCombo->setCurrentIndex(0);
@@ -443,9 +468,9 @@ void ExperimentPanel::revalidate() {
         } else if (!path.isEmpty() && m_config.data.name == "csv" && !info.exists()) {
             errors["data.path"] = tr("config key 'data.path': %1 does not exist").arg(path);
         } else if (!path.isEmpty() && m_config.data.name != "csv" && !info.isDir()) {
-            errors["data.path"] = info.exists()
-                                      ? tr("config key 'data.path': %1 is not a folder").arg(path)
-                                      : tr("config key 'data.path': folder %1 does not exist").arg(path);
+            errors["data.path"] =
+                info.exists() ? tr("config key 'data.path': %1 is not a folder").arg(path)
+                              : tr("config key 'data.path': folder %1 does not exist").arg(path);
         }
     }
     if (errors.count("device") == 0 && m_config.device == "cuda" && !core::cudaAvailable()) {
@@ -469,7 +494,7 @@ void ExperimentPanel::revalidate() {
 
 void ExperimentPanel::updateRelevance() {
     const std::string dataset = m_config.data.name;
-    const bool learnsLoss = m_config.method != "cross_entropy";
+    const bool lossNetwork = m_config.method == "adalfl" || m_config.method == "ml3";
     const bool sgd = m_config.optimizer.name == "sgd";
     const bool showAdvanced = m_advanced->isChecked();
     for (Field& f : m_fields) {
@@ -488,11 +513,14 @@ void ExperimentPanel::updateRelevance() {
             visible = sgd;
         } else if (key == "optimizer.beta1" || key == "optimizer.beta2" || key == "optimizer.eps") {
             visible = !sgd;
-        } else if (key.rfind("loss.", 0) == 0 || key.rfind("meta.", 0) == 0) {
-            enabled = learnsLoss;
+        } else if (key.rfind("loss.", 0) == 0 || key.rfind("meta.", 0) == 0 ||
+                   key.rfind("collapse.", 0) == 0) {
+            enabled = lossNetwork;
+        } else if (key.rfind("taylorglo.", 0) == 0) {
+            enabled = m_config.method == "taylorglo";
         }
         if (key == "loss.gamma" || key == "loss.beta") {
-            enabled = learnsLoss && m_config.loss.activation != "relu";
+            enabled = lossNetwork && m_config.loss.activation != "relu";
         }
         const bool hasError = m_errors.count(key) > 0;
         if (f.advanced && !showAdvanced && !hasError) {
@@ -504,9 +532,10 @@ void ExperimentPanel::updateRelevance() {
             if (auto* line = qobject_cast<QLineEdit*>(f.editor)) {
                 line->setPlaceholderText(
                     dataset == "fashion-mnist"
-                        ? tr("default: %1").arg(QString::fromStdString(core::defaultFashionMnistDirectory()))
-                        : dataset == "csv" ? tr("CSV file, or folder with train.csv and test.csv")
-                                           : tr("folder with the dataset's files (required)"));
+                        ? tr("default: %1")
+                              .arg(QString::fromStdString(core::defaultFashionMnistDirectory()))
+                    : dataset == "csv" ? tr("CSV file, or folder with train.csv and test.csv")
+                                       : tr("folder with the dataset's files (required)"));
             }
         }
     }

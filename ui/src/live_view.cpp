@@ -1,8 +1,5 @@
 #include "lossstudio/ui/live_view.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
@@ -10,6 +7,8 @@
 #include <QSlider>
 #include <QSplitter>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
 
 #include <lossstudio/core/metric_keys.h>
 
@@ -23,7 +22,9 @@ namespace {
 
 constexpr double kDefaultSmoothing = 0.9;
 
-QString key(const char* k) { return QString::fromLatin1(k); }
+QString key(const char* k) {
+    return QString::fromLatin1(k);
+}
 
 }  // namespace
 
@@ -36,20 +37,23 @@ LiveView::LiveView(const RunData* data, QWidget* parent) : QWidget(parent), m_da
         {{key(core::keys::kTrainAccuracy), tr("train batch"), true, 100.0},
          {key(core::keys::kValidationAccuracy), tr("validation"), false, 100.0},
          {key(core::keys::kTestAccuracy), tr("test"), false, 100.0}},
-        data, this);
+        data, this,
+        {{key(core::keys::kSearchError), tr("candidate validation error"), true, 100.0},
+         {key(core::keys::kSearchBestError), tr("best so far"), false, 100.0}});
     m_accuracy->setObjectName(QStringLiteral("accuracyPlot"));
-    m_losses = new MetricPlot(
-        tr("Learned loss and meta-loss"), tr("loss (nats)"),
-        {{key(core::keys::kTrainLoss), tr("learned loss"), true, 1.0},
-         {key(core::keys::kMetaLoss), tr("meta-loss"), true, 1.0},
-         {key(core::keys::kTaskLoss), tr("train CE"), true, 1.0}},
-        data, this);
+    m_losses = new MetricPlot(tr("Learned loss and meta-loss"), tr("loss (nats)"),
+                              {{key(core::keys::kTrainLoss), tr("learned loss"), true, 1.0},
+                               {key(core::keys::kMetaLoss), tr("meta-loss"), true, 1.0},
+                               {key(core::keys::kTaskLoss), tr("train CE"), true, 1.0}},
+                              data, this,
+                              {{key(core::keys::kSearchSigma), tr("CMA-ES \u03c3"), false, 1.0}});
     m_losses->setObjectName(QStringLiteral("lossesPlot"));
-    m_gradients = new MetricPlot(
-        tr("Gradient norms"), tr("L2 norm"),
-        {{key(core::keys::kGradNorm), tr("model gradient"), true, 1.0},
-         {key(core::keys::kMetaGradNorm), tr("meta-gradient (loss net)"), true, 1.0}},
-        data, this);
+    m_gradients =
+        new MetricPlot(tr("Gradients"), tr("L2 norm, ratio"),
+                       {{key(core::keys::kGradNorm), tr("model gradient"), true, 1.0},
+                        {key(core::keys::kMetaGradNorm), tr("meta-gradient"), true, 1.0},
+                        {key(core::keys::kLossGradRatio), tr("learned \u00f7 CE step"), true, 1.0}},
+                       data, this);
     m_gradients->setObjectName(QStringLiteral("gradientPlot"));
     // Norms and losses span decades (and a learned loss can sit far above the cross-entropy).
     m_gradients->setLogY(true);
@@ -60,8 +64,10 @@ LiveView::LiveView(const RunData* data, QWidget* parent) : QWidget(parent), m_da
     m_phaseBox->setObjectName(QStringLiteral("phaseBox"));
     m_phaseBox->addItem(tr("Training"), static_cast<int>(core::Phase::Online));
     m_phaseBox->addItem(tr("Phase A (offline init)"), static_cast<int>(core::Phase::OfflineInit));
-    m_phaseBox->setToolTip(tr("Which phase the step plots and the heat map show; they follow the "
-                              "run's phase until you pick one"));
+    m_phaseBox->addItem(tr("TaylorGLO search"), static_cast<int>(core::Phase::Search));
+    m_phaseBox->setToolTip(
+        tr("Which phase the step plots and the heat map show; they follow the "
+           "run's phase until you pick one"));
     m_smoothSlider = new QSlider(Qt::Horizontal, this);
     m_smoothSlider->setObjectName(QStringLiteral("smoothingSlider"));
     m_smoothSlider->setRange(0, 999);
@@ -71,8 +77,9 @@ LiveView::LiveView(const RunData* data, QWidget* parent) : QWidget(parent), m_da
     m_smoothSpin->setRange(0.0, 0.999);
     m_smoothSpin->setDecimals(3);
     m_smoothSpin->setSingleStep(0.05);
-    const QString smoothTip = tr("Exponential moving average of the per-step curves (debiased); the "
-                                 "raw curve stays faint behind. 0: raw only");
+    const QString smoothTip =
+        tr("Exponential moving average of the per-step curves (debiased); the "
+           "raw curve stays faint behind. 0: raw only");
     m_smoothSlider->setToolTip(smoothTip);
     m_smoothSpin->setToolTip(smoothTip);
     auto* hint = new QLabel(tr("drag: pan \u00b7 wheel: zoom \u00b7 double-click: reset \u00b7 "
@@ -151,7 +158,9 @@ void LiveView::setSmoothing(double weight) {
     }
 }
 
-double LiveView::smoothing() const { return m_accuracy->smoothing(); }
+double LiveView::smoothing() const {
+    return m_accuracy->smoothing();
+}
 
 void LiveView::showPhase(core::Phase phase) {
     m_followPhase = false;
@@ -159,7 +168,9 @@ void LiveView::showPhase(core::Phase phase) {
 }
 
 void LiveView::applyPhase(core::Phase phase) {
-    m_phase = phase == core::Phase::OfflineInit ? core::Phase::OfflineInit : core::Phase::Online;
+    m_phase = phase == core::Phase::OfflineInit || phase == core::Phase::Search
+                  ? phase
+                  : core::Phase::Online;
     m_phaseBox->setCurrentIndex(m_phaseBox->findData(static_cast<int>(m_phase)));
     for (MetricPlot* plot : {m_accuracy, m_losses, m_gradients}) {
         plot->setPhase(m_phase);
@@ -173,9 +184,12 @@ void LiveView::applyPhase(core::Phase phase) {
 }
 
 void LiveView::onDataChanged(const RunDataChange& change) {
-    if (m_followPhase && change.marks && m_data->phase() != core::Phase::Setup &&
-        (m_data->phase() == core::Phase::OfflineInit) != (m_phase == core::Phase::OfflineInit)) {
-        applyPhase(m_data->phase());
+    if (m_followPhase && change.marks && m_data->phase() != core::Phase::Setup) {
+        const core::Phase now =
+            m_data->phase() == core::Phase::Training ? core::Phase::Online : m_data->phase();
+        if (now != m_phase) {
+            applyPhase(now);
+        }
     }
     m_curves->onDataChanged(change);
     m_heatmap->onDataChanged(change);
@@ -186,8 +200,12 @@ void LiveView::onDataChanged(const RunDataChange& change) {
 
 void LiveView::onCleared() {
     m_followPhase = true;
-    const bool init = m_data->config().method != "cross_entropy" && m_data->config().meta.initSteps > 0;
-    applyPhase(init ? core::Phase::OfflineInit : core::Phase::Online);
+    const auto& config = m_data->config();
+    const bool init =
+        (config.method == "adalfl" || config.method == "ml3") && config.meta.initSteps > 0;
+    applyPhase(config.method == "taylorglo" ? core::Phase::Search
+               : init                       ? core::Phase::OfflineInit
+                                            : core::Phase::Online);
     m_curves->onCleared();
     m_heatmap->onCleared();
     for (MetricPlot* plot : {m_accuracy, m_losses, m_gradients}) {

@@ -22,7 +22,8 @@ protected:
     void sink_it_(const spdlog::details::log_msg& message) override {
         spdlog::memory_buf_t formatted;
         formatter_->format(message, formatted);
-        QString line = QString::fromUtf8(formatted.data(), static_cast<qsizetype>(formatted.size()));
+        QString line =
+            QString::fromUtf8(formatted.data(), static_cast<qsizetype>(formatted.size()));
         while (line.endsWith(QLatin1Char('\n')) || line.endsWith(QLatin1Char('\r'))) {
             line.chop(1);
         }
@@ -74,7 +75,8 @@ void LogBridge::deliver() {
         m_deliveryQueued = false;
     }
     if (dropped > 0) {
-        lines.prepend(tr("... %n earlier line(s) dropped while the window was busy", nullptr, dropped));
+        lines.prepend(
+            tr("... %n earlier line(s) dropped while the window was busy", nullptr, dropped));
         levels.prepend(static_cast<int>(spdlog::level::warn));
     }
     if (!lines.isEmpty()) {

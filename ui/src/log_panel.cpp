@@ -32,8 +32,9 @@ LogPanel::LogPanel(LogBridge* bridge, QWidget* parent) : QWidget(parent) {
     m_level->addItem(tr("Info and above"), static_cast<int>(spdlog::level::info));
     m_level->addItem(tr("Warnings and errors"), static_cast<int>(spdlog::level::warn));
     m_level->setCurrentIndex(1);
-    m_level->setToolTip(tr("Lines below this level are not shown (the log file keeps what the "
-                           "loggers write; --verbose adds debug lines)"));
+    m_level->setToolTip(
+        tr("Lines below this level are not shown (the log file keeps what the "
+           "loggers write; --verbose adds debug lines)"));
     auto* clear = new QPushButton(tr("Clear"), this);
     m_file = new QLabel(this);
     m_file->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -64,7 +65,9 @@ void LogPanel::setLogFilePath(const QString& path) {
     m_file->setToolTip(path);
 }
 
-QString LogPanel::text() const { return m_view->toPlainText(); }
+QString LogPanel::text() const {
+    return m_view->toPlainText();
+}
 
 void LogPanel::appendLines(const QStringList& lines, const QVector<int>& levels) {
     const int minimum = m_level->currentData().toInt();
@@ -77,11 +80,16 @@ void LogPanel::appendLines(const QStringList& lines, const QVector<int>& levels)
         }
         const QString escaped = lines[i].toHtmlEscaped();
         if (level >= static_cast<int>(spdlog::level::err)) {
-            m_view->appendHtml(QStringLiteral("<span style=\"color:#c62828; white-space:pre\">%1</span>").arg(escaped));
+            m_view->appendHtml(
+                QStringLiteral("<span style=\"color:#c62828; white-space:pre\">%1</span>")
+                    .arg(escaped));
         } else if (level == static_cast<int>(spdlog::level::warn)) {
-            m_view->appendHtml(QStringLiteral("<span style=\"color:#b26a00; white-space:pre\">%1</span>").arg(escaped));
+            m_view->appendHtml(
+                QStringLiteral("<span style=\"color:#b26a00; white-space:pre\">%1</span>")
+                    .arg(escaped));
         } else {
-            m_view->appendHtml(QStringLiteral("<span style=\"white-space:pre\">%1</span>").arg(escaped));
+            m_view->appendHtml(
+                QStringLiteral("<span style=\"white-space:pre\">%1</span>").arg(escaped));
         }
     }
     if (atEnd) {

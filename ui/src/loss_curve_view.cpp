@@ -1,8 +1,5 @@
 #include "lossstudio/ui/loss_curve_view.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -10,6 +7,8 @@
 #include <QStyle>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
 
 #include "lossstudio/ui/plot_view.h"
 
@@ -18,10 +17,16 @@ namespace {
 
 QString phaseText(core::Phase phase) {
     switch (phase) {
-        case core::Phase::OfflineInit: return LossCurveView::tr("Phase A");
-        case core::Phase::Online: return LossCurveView::tr("online");
-        case core::Phase::Training: return LossCurveView::tr("training");
-        case core::Phase::Setup: break;
+        case core::Phase::OfflineInit:
+            return LossCurveView::tr("Phase A");
+        case core::Phase::Online:
+            return LossCurveView::tr("online");
+        case core::Phase::Training:
+            return LossCurveView::tr("training");
+        case core::Phase::Search:
+            return LossCurveView::tr("search");
+        case core::Phase::Setup:
+            break;
     }
     return LossCurveView::tr("setup");
 }
@@ -74,8 +79,9 @@ LossCurveView::LossCurveView(const RunData* data, QWidget* parent) : QWidget(par
     m_slider->setObjectName(QStringLiteral("snapshotSlider"));
     m_slider->setRange(0, 0);
     m_slider->setEnabled(false);
-    m_slider->setToolTip(tr("Snapshots of the learned loss through the run; at the right end the "
-                            "view follows the newest"));
+    m_slider->setToolTip(
+        tr("Snapshots of the learned loss through the run; at the right end the "
+           "view follows the newest"));
     m_label = new QLabel(tr("no snapshot yet"), this);
     m_label->setObjectName(QStringLiteral("snapshotLabel"));
     m_label->setMinimumWidth(m_label->fontMetrics().horizontalAdvance(
@@ -85,12 +91,16 @@ LossCurveView::LossCurveView(const RunData* data, QWidget* parent) : QWidget(par
     m_mode->setObjectName(QStringLiteral("lossMode"));
     m_mode->addItem(tr("l(1,p), l(0,p)"));
     m_mode->addItem(tr("effective loss"));
-    m_mode->setItemData(0, tr("The learned loss for the target class (y = 1) and for the other "
-                              "classes (y = 0)"), Qt::ToolTipRole);
-    m_mode->setItemData(1, tr("The loss of one sample whose target class has probability p and the "
-                              "rest is spread evenly: (1/C)[l(1,p) + (C\u22121) l(0,(1\u2212p)/(C\u22121))]; only "
-                              "differences of l drive training, this shows their net shape"),
+    m_mode->setItemData(0,
+                        tr("The learned loss for the target class (y = 1) and for the other "
+                           "classes (y = 0)"),
                         Qt::ToolTipRole);
+    m_mode->setItemData(
+        1,
+        tr("The loss of one sample whose target class has probability p and the "
+           "rest is spread evenly: (1/C)[l(1,p) + (C\u22121) l(0,(1\u2212p)/(C\u22121))]; only "
+           "differences of l drive training, this shows their net shape"),
+        Qt::ToolTipRole);
 
     auto* controls = new QHBoxLayout;
     controls->setContentsMargins(4, 0, 4, 0);
@@ -161,7 +171,8 @@ void LossCurveView::updateReference() {
         p.push_back(x);
         ce.push_back(effective ? -std::log(x) / classes : -std::log(x));
     }
-    m_reference->setName(effective ? tr("cross-entropy \u2212log(p)/C") : tr("cross-entropy \u2212log p"));
+    m_reference->setName(effective ? tr("cross-entropy \u2212log(p)/C")
+                                   : tr("cross-entropy \u2212log p"));
     m_plot->setSeries(m_reference, p, ce);
 }
 
@@ -237,12 +248,19 @@ void LossCurveView::showSnapshot(int index) {
     }
     m_index = index;
     const LossCurve& curve = snapshots[index];
-    if (m_mode->currentIndex() == 1) {
-        const int c = std::max(2, m_data->classes() > 1 ? m_data->classes() : 10);
+    if (m_mode->currentIndex() == 1 && curve.effective.size() == curve.p.size()) {
+        m_plot->setSeries(m_y1, curve.p, curve.effective);  // the engine's (knows the reduction)
+        m_y0->data()->clear();
+    } else if (m_mode->currentIndex() == 1) {
+        // Older snapshots without it: the mean-over-classes formula.
+        const int c = std::max(2, curve.classes > 1       ? curve.classes
+                                  : m_data->classes() > 1 ? m_data->classes()
+                                                          : 10);
         QVector<double> effective(curve.p.size());
         for (qsizetype i = 0; i < curve.p.size(); ++i) {
             const double rest = (1.0 - curve.p[i]) / (c - 1);
-            effective[i] = (curve.lossY1[i] + (c - 1) * interpolate(curve.p, curve.lossY0, rest)) / c;
+            effective[i] =
+                (curve.lossY1[i] + (c - 1) * interpolate(curve.p, curve.lossY0, rest)) / c;
         }
         m_plot->setSeries(m_y1, curve.p, effective);
         m_y0->data()->clear();

@@ -1,14 +1,13 @@
 #include "lossstudio/ui/loss_heatmap_view.h"
 
-#include <algorithm>
-#include <cmath>
-#include <limits>
-#include <map>
-
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
 
 #include "lossstudio/ui/plot_view.h"
 
@@ -69,8 +68,10 @@ LossHeatmapView::LossHeatmapView(const RunData* data, QWidget* parent)
     m_colourBox->addItem(tr("colour: value"));
     m_colourBox->addItem(tr("colour: log value"));
     m_colourBox->addItem(tr("colour: shape (per step 0\u20131)"));
-    m_colourBox->setItemData(2, tr("Each step's curve scaled to [0, 1]: shows how the shape changes "
-                                   "while the loss's scale grows"), Qt::ToolTipRole);
+    m_colourBox->setItemData(2,
+                             tr("Each step's curve scaled to [0, 1]: shows how the shape changes "
+                                "while the loss's scale grows"),
+                             Qt::ToolTipRole);
     m_colourBox->setItemData(1, tr("Logarithmic colours; values \u2264 0 are left blank"),
                              Qt::ToolTipRole);
 
@@ -99,7 +100,9 @@ void LossHeatmapView::setCurve(Curve curve) {
 }
 
 void LossHeatmapView::setColouring(Colouring colouring) {
-    m_colourBox->setCurrentIndex(colouring == Colouring::Value ? 0 : colouring == Colouring::LogValue ? 1 : 2);
+    m_colourBox->setCurrentIndex(colouring == Colouring::Value      ? 0
+                                 : colouring == Colouring::LogValue ? 1
+                                                                    : 2);
 }
 
 void LossHeatmapView::setPhase(core::Phase phase) {
@@ -115,8 +118,10 @@ void LossHeatmapView::setPhase(core::Phase phase) {
 }
 
 bool LossHeatmapView::shows(core::Phase phase) const {
-    return m_phase == core::Phase::OfflineInit ? phase == core::Phase::OfflineInit
-                                               : (phase == core::Phase::Online || phase == core::Phase::Training);
+    if (m_phase == core::Phase::OfflineInit || m_phase == core::Phase::Search) {
+        return phase == m_phase;
+    }
+    return phase == core::Phase::Online || phase == core::Phase::Training;
 }
 
 void LossHeatmapView::markSnapshot(core::Phase phase, qint64 step) {
@@ -161,7 +166,8 @@ void LossHeatmapView::rebuild() {
     const QString curveName = target ? tr("l(1, p)") : tr("l(0, p)");
     m_scale->axis()->setLabel(colouring == 2 ? tr("%1 scaled per step").arg(curveName) : curveName);
     m_plot->xAxis->setLabel(m_phase == core::Phase::OfflineInit ? tr("Phase A meta step")
-                                                               : tr("training step"));
+                            : m_phase == core::Phase::Search    ? tr("search candidate")
+                                                                : tr("training step"));
     m_columns = static_cast<int>(columns.size());
     if (columns.isEmpty()) {
         m_map->data()->clear();
@@ -205,7 +211,8 @@ void LossHeatmapView::rebuild() {
     double high = -std::numeric_limits<double>::infinity();
     for (int k = 0; k < cells; ++k) {
         const double step = first + interval * k;
-        while (next < columns.size() && static_cast<double>(columns[next]->step) < step + interval / 2) {
+        while (next < columns.size() &&
+               static_cast<double>(columns[next]->step) < step + interval / 2) {
             current = columns[next++];
         }
         const QVector<double>& values = target ? current->lossY1 : current->lossY0;
@@ -249,9 +256,12 @@ void LossHeatmapView::rebuild() {
     }
     m_map->setDataRange(QCPRange(low, high));
     if (!m_plot->userMovedView()) {
-        const double total = m_phase == core::Phase::OfflineInit
-                                 ? static_cast<double>(m_data->config().meta.initSteps)
-                                 : static_cast<double>(m_data->config().steps);
+        const auto& config = m_data->config();
+        const double total =
+            m_phase == core::Phase::OfflineInit ? static_cast<double>(config.meta.initSteps)
+            : m_phase == core::Phase::Search
+                ? static_cast<double>(config.taylorglo.population) * config.taylorglo.generations
+                : static_cast<double>(config.steps);
         const double halfCell = interval / 2;
         m_plot->xAxis->setRange(first - halfCell, std::max(total, last) + halfCell);
         m_plot->yAxis->setRange(p0, p1);

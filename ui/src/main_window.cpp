@@ -1,7 +1,5 @@
 #include "lossstudio/ui/main_window.h"
 
-#include <cmath>
-
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -17,6 +15,7 @@
 #include <QStyle>
 #include <QToolBar>
 #include <QToolButton>
+#include <cmath>
 
 #include <lossstudio/core/logging.h>
 #include <lossstudio/core/metric_keys.h>
@@ -48,10 +47,16 @@ QString formatDuration(double seconds) {
 
 QString phaseTitle(core::Phase phase) {
     switch (phase) {
-        case core::Phase::Setup: return MainWindow::tr("setup");
-        case core::Phase::OfflineInit: return MainWindow::tr("Phase A: offline init");
-        case core::Phase::Online: return MainWindow::tr("online adaptation");
-        case core::Phase::Training: return MainWindow::tr("training");
+        case core::Phase::Setup:
+            return MainWindow::tr("setup");
+        case core::Phase::OfflineInit:
+            return MainWindow::tr("Phase A: offline init");
+        case core::Phase::Online:
+            return MainWindow::tr("online adaptation");
+        case core::Phase::Training:
+            return MainWindow::tr("training");
+        case core::Phase::Search:
+            return MainWindow::tr("TaylorGLO search");
     }
     return {};
 }
@@ -98,8 +103,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(m_panel, &ExperimentPanel::validityChanged, this, [this]() { updateActions(); });
     connect(m_panel, &ExperimentPanel::configChanged, this, [this]() {
         if (!m_controller->isActive()) {
-            m_start->setToolTip(m_panel->isValid() ? tr("Start training (F5)")
-                                                   : tr("Cannot start: %1").arg(m_panel->firstError()));
+            m_start->setToolTip(m_panel->isValid()
+                                    ? tr("Start training (F5)")
+                                    : tr("Cannot start: %1").arg(m_panel->firstError()));
         }
     });
 
@@ -127,11 +133,14 @@ void MainWindow::buildActions() {
     m_pause->setShortcut(QKeySequence(Qt::Key_F6));
     m_stop = new QAction(s->standardIcon(QStyle::SP_MediaStop), tr("S&top"), this);
     m_stop->setObjectName(QStringLiteral("stopAction"));
-    m_stop->setShortcuts({QKeySequence(Qt::SHIFT | Qt::Key_F5), QKeySequence(Qt::CTRL | Qt::Key_Period)});
+    m_stop->setShortcuts(
+        {QKeySequence(Qt::SHIFT | Qt::Key_F5), QKeySequence(Qt::CTRL | Qt::Key_Period)});
     m_stop->setToolTip(tr("Stop the run; the engine saves a checkpoint (Shift+F5, Ctrl+.)"));
-    auto* load = new QAction(s->standardIcon(QStyle::SP_DialogOpenButton), tr("&Load config\u2026"), this);
+    auto* load =
+        new QAction(s->standardIcon(QStyle::SP_DialogOpenButton), tr("&Load config\u2026"), this);
     load->setShortcut(QKeySequence::Open);
-    auto* save = new QAction(s->standardIcon(QStyle::SP_DialogSaveButton), tr("&Save config\u2026"), this);
+    auto* save =
+        new QAction(s->standardIcon(QStyle::SP_DialogSaveButton), tr("&Save config\u2026"), this);
     save->setShortcut(QKeySequence::Save);
     auto* quit = new QAction(tr("&Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
@@ -165,13 +174,13 @@ void MainWindow::buildActions() {
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard shortcuts"), this, &MainWindow::showShortcuts);
     help->addAction(tr("&About LossStudio"), this, [this]() {
-        QMessageBox::about(this, tr("About LossStudio"),
-                           tr("<b>LossStudio %1</b><br>Online loss-function learning (AdaLFL) "
-                              "studio.<br>LibTorch %2 \u00b7 Qt %3<br>BLAS: %4")
-                               .arg(QString::fromStdString(core::appVersion()),
-                                    QString::fromStdString(core::torchVersion()),
-                                    QString::fromLatin1(qVersion()),
-                                    QString::fromStdString(core::blasDescription())));
+        QMessageBox::about(
+            this, tr("About LossStudio"),
+            tr("<b>LossStudio %1</b><br>Online loss-function learning (AdaLFL) "
+               "studio.<br>LibTorch %2 \u00b7 Qt %3<br>BLAS: %4")
+                .arg(QString::fromStdString(core::appVersion()),
+                     QString::fromStdString(core::torchVersion()), QString::fromLatin1(qVersion()),
+                     QString::fromStdString(core::blasDescription())));
     });
 
     QToolBar* bar = addToolBar(tr("Run"));
@@ -229,8 +238,10 @@ void MainWindow::buildStatusBar() {
     const QFontMetrics metrics(font());
     m_stepLabel->setMinimumWidth(metrics.horizontalAdvance(QStringLiteral("step 000000 / 000000")));
     m_etaLabel->setMinimumWidth(metrics.horizontalAdvance(QStringLiteral("ETA 00h00m")));
-    m_accuracyLabel->setMinimumWidth(metrics.horizontalAdvance(QStringLiteral("val 00.0% \u00b7 test 00.0%")));
-    m_phaseLabel->setMinimumWidth(metrics.horizontalAdvance(QStringLiteral("Phase A: offline init")));
+    m_accuracyLabel->setMinimumWidth(
+        metrics.horizontalAdvance(QStringLiteral("val 00.0% \u00b7 test 00.0%")));
+    m_phaseLabel->setMinimumWidth(
+        metrics.horizontalAdvance(QStringLiteral("Phase A: offline init")));
     statusBar()->addPermanentWidget(m_warningLabel);
     statusBar()->addPermanentWidget(m_stateLabel);
     statusBar()->addPermanentWidget(m_phaseLabel);
@@ -269,7 +280,8 @@ bool MainWindow::startRun() {
     m_phaseLabel->setText(phaseTitle(core::Phase::Setup));
     const bool started = m_controller->start(m_panel->config());
     if (started) {
-        setWindowTitle(tr("LossStudio \u2014 %1").arg(QString::fromStdString(m_controller->config().name)));
+        setWindowTitle(
+            tr("LossStudio \u2014 %1").arg(QString::fromStdString(m_controller->config().name)));
         statusBar()->showMessage(tr("Loading data and building the model\u2026"));
     }
     return started;
@@ -294,16 +306,21 @@ void MainWindow::onEvents(const EventBatch& batch) {
     if (batch.lastStep) {
         const auto& step = *batch.lastStep;
         const auto& config = m_controller->config();
-        const std::int64_t total =
-            step.phase == core::Phase::OfflineInit ? config.meta.initSteps : config.steps;
+        const std::int64_t total = step.phase == core::Phase::OfflineInit ? config.meta.initSteps
+                                   : step.phase == core::Phase::Search
+                                       ? static_cast<std::int64_t>(config.taylorglo.population) *
+                                             config.taylorglo.generations
+                                       : config.steps;
         m_stepLabel->setText(tr("step %1 / %2").arg(step.step).arg(total));
         m_progress->setValue(static_cast<int>(std::lround(step.progress * 1000)));
-        const double eta = step.progress > 0 ? step.wallTime * (1 - step.progress) / step.progress : -1;
+        const double eta =
+            step.progress > 0 ? step.wallTime * (1 - step.progress) / step.progress : -1;
         m_etaLabel->setText(tr("ETA %1").arg(formatDuration(eta)));
         m_etaLabel->setToolTip(tr("elapsed %1").arg(formatDuration(step.wallTime)));
     }
     if (!batch.evaluations.empty()) {
-        const auto validation = m_data->latest(QString::fromLatin1(core::keys::kValidationAccuracy));
+        const auto validation =
+            m_data->latest(QString::fromLatin1(core::keys::kValidationAccuracy));
         const auto test = m_data->latest(QString::fromLatin1(core::keys::kTestAccuracy));
         QStringList parts;
         if (validation) {
@@ -335,12 +352,11 @@ void MainWindow::onRunFinished(const core::Finished& finished) {
         case core::RunStatus::Finished:
             m_progress->setValue(1000);
             m_etaLabel->setText(tr("took %1").arg(formatDuration(finished.wallTime)));
-            statusBar()->showMessage(
-                finished.testAccuracy
-                    ? tr("Finished %1 steps: test accuracy %2%")
-                          .arg(m_controller->config().steps)
-                          .arg(*finished.testAccuracy * 100, 0, 'f', 1)
-                    : tr("Finished: %1").arg(message));
+            statusBar()->showMessage(finished.testAccuracy
+                                         ? tr("Finished %1 steps: test accuracy %2%")
+                                               .arg(m_controller->config().steps)
+                                               .arg(*finished.testAccuracy * 100, 0, 'f', 1)
+                                         : tr("Finished: %1").arg(message));
             break;
         case core::RunStatus::Stopped:
             statusBar()->showMessage(tr("Stopped: %1 (checkpoint saved)").arg(message));
@@ -348,14 +364,18 @@ void MainWindow::onRunFinished(const core::Finished& finished) {
         case core::RunStatus::Failed:
         case core::RunStatus::Diverged:
         case core::RunStatus::Running: {
-            statusBar()->showMessage(tr("Run %1: %2")
-                                         .arg(QString::fromLatin1(core::statusName(finished.status)), message));
+            statusBar()->showMessage(
+                tr("Run %1: %2")
+                    .arg(QString::fromLatin1(core::statusName(finished.status)), message));
             if (!m_closeAfterStop) {
                 // Not modal-blocking: the event loop (and tests) keep running.
-                auto* box = new QMessageBox(QMessageBox::Warning, tr("Run %1").arg(QString::fromLatin1(core::statusName(finished.status))),
-                                            message, QMessageBox::Ok, this);
-                box->setInformativeText(m_logPath.isEmpty() ? QString()
-                                                            : tr("Details are in the log: %1").arg(m_logPath));
+                auto* box = new QMessageBox(
+                    QMessageBox::Warning,
+                    tr("Run %1").arg(QString::fromLatin1(core::statusName(finished.status))),
+                    message, QMessageBox::Ok, this);
+                box->setInformativeText(m_logPath.isEmpty()
+                                            ? QString()
+                                            : tr("Details are in the log: %1").arg(m_logPath));
                 box->setAttribute(Qt::WA_DeleteOnClose);
                 box->open();
             }
@@ -403,8 +423,9 @@ void MainWindow::closeEvent(QCloseEvent* event) {
                                 tr("A run is in progress. Stop it and close LossStudio?"),
                                 QMessageBox::Yes | QMessageBox::Cancel, this);
     box->setObjectName(QStringLiteral("closeConfirmation"));
-    box->setInformativeText(tr("The engine saves a checkpoint before it stops, so the run can be "
-                               "resumed."));
+    box->setInformativeText(
+        tr("The engine saves a checkpoint before it stops, so the run can be "
+           "resumed."));
     box->setDefaultButton(QMessageBox::Cancel);
     box->setAttribute(Qt::WA_DeleteOnClose);
     connect(box, &QMessageBox::finished, this, [this](int result) {

@@ -8,16 +8,20 @@
 namespace lossstudio::ui {
 
 MetricPlot::MetricPlot(const QString& title, const QString& yLabel, QVector<MetricSpec> specs,
-                       const RunData* data, QWidget* parent)
+                       const RunData* data, QWidget* parent, QVector<MetricSpec> searchSpecs)
     : PlotView(title, parent), m_data(data) {
     xAxis->setLabel(tr("training step"));
     yAxis->setLabel(yLabel);
     // All raw curves first, then the smoothed ones, so every smoothed curve draws on top.
     int colorIndex = 0;
+    const int searchFrom = static_cast<int>(specs.size());
+    specs += searchSpecs;
     for (const MetricSpec& spec : specs) {
         Series s;
         s.spec = spec;
-        const QColor color = seriesColor(colorIndex++);
+        s.search = colorIndex >= searchFrom;
+        const QColor color = seriesColor(s.search ? colorIndex - searchFrom : colorIndex);
+        ++colorIndex;
         s.raw = addGraph();
         s.raw->setName(spec.label);
         s.raw->setPen(QPen(color, 1.6));
@@ -38,6 +42,10 @@ MetricPlot::MetricPlot(const QString& title, const QString& yLabel, QVector<Metr
 }
 
 MetricPlot::~MetricPlot() = default;
+
+bool MetricPlot::inView(const Series& series) const {
+    return series.search == (m_phase == core::Phase::Search);
+}
 
 QString MetricPlot::fullKey(const MetricSpec& spec) const {
     return m_phase == core::Phase::OfflineInit ? QLatin1String(core::keys::kInitPrefix) + spec.key
@@ -84,25 +92,33 @@ QCPGraph* MetricPlot::smoothedGraph(const QString& key) const {
 
 void MetricPlot::rebuild() {
     const bool smoothing = m_smoothing > 0;
+    xAxis->setLabel(m_phase == core::Phase::OfflineInit ? tr("Phase A meta step")
+                    : m_phase == core::Phase::Search    ? tr("search candidate")
+                                                        : tr("training step"));
     for (Series& s : m_series) {
         s.raw->data()->clear();
         s.consumed = 0;
         s.ema = 0;
         s.emaCount = 0;
         s.haveRange = false;
+        s.raw->setVisible(inView(s));
         if (s.smooth != nullptr) {
             s.smooth->data()->clear();
-            s.smooth->setVisible(smoothing);
+            s.smooth->setVisible(smoothing && inView(s));
             QColor color = s.smooth->pen().color();
             color.setAlpha(smoothing ? 55 : 255);
             s.raw->setPen(QPen(color, smoothing ? 1.0 : 1.5));
         }
-        appendNew(s);
+        if (inView(s)) {
+            appendNew(s);
+        }
     }
     // The legend names, in spec order, the curve that carries each series.
     legend->clearItems();
     for (Series& s : m_series) {
-        (smoothing && s.smooth != nullptr ? s.smooth : s.raw)->addToLegend();
+        if (inView(s)) {
+            (smoothing && s.smooth != nullptr ? s.smooth : s.raw)->addToLegend();
+        }
     }
     fitIfFollowing();
     requestReplot();
@@ -111,7 +127,7 @@ void MetricPlot::rebuild() {
 void MetricPlot::onDataChanged(const RunDataChange& change) {
     bool any = false;
     for (Series& s : m_series) {
-        if (change.keys.contains(fullKey(s.spec))) {
+        if (inView(s) && change.keys.contains(fullKey(s.spec))) {
             appendNew(s);
             any = true;
         }
@@ -180,10 +196,13 @@ void MetricPlot::fitIfFollowing() {
 void MetricPlot::fitAxes() {
     // x: the whole phase, so the curves grow towards the right edge as the run goes on.
     const auto& config = m_data->config();
-    double last = m_phase == core::Phase::OfflineInit ? static_cast<double>(config.meta.initSteps)
-                                                      : static_cast<double>(config.steps);
+    double last =
+        m_phase == core::Phase::OfflineInit ? static_cast<double>(config.meta.initSteps)
+        : m_phase == core::Phase::Search
+            ? static_cast<double>(config.taylorglo.population) * config.taylorglo.generations
+            : static_cast<double>(config.steps);
     for (const Series& s : m_series) {
-        if (!s.raw->data()->isEmpty()) {
+        if (inView(s) && !s.raw->data()->isEmpty()) {
             last = std::max(last, (s.raw->data()->constEnd() - 1)->key);
         }
     }
@@ -193,7 +212,7 @@ void MetricPlot::fitAxes() {
     double low = 0;
     double high = 0;
     for (const Series& s : m_series) {
-        if (s.haveRange) {
+        if (inView(s) && s.haveRange) {
             low = have ? std::min(low, s.low) : s.low;
             high = have ? std::max(high, s.high) : s.high;
             have = true;
@@ -208,7 +227,8 @@ void MetricPlot::fitAxes() {
         const double hi = high * 1.25;
         yAxis->setRange(lo, hi > lo ? hi : lo * 10);
     } else {
-        const double pad = high > low ? 0.06 * (high - low) : std::max(1e-3, 0.05 * std::fabs(high));
+        const double pad =
+            high > low ? 0.06 * (high - low) : std::max(1e-3, 0.05 * std::fabs(high));
         yAxis->setRange(low - pad, high + pad);
     }
 }

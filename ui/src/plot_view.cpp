@@ -1,7 +1,5 @@
 #include "lossstudio/ui/plot_view.h"
 
-#include <cmath>
-
 #include <QFile>
 #include <QFileDialog>
 #include <QMenu>
@@ -9,6 +7,7 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 #include <QTextStream>
+#include <cmath>
 
 #include <lossstudio/core/logging.h>
 
@@ -67,7 +66,8 @@ QSharedPointer<QCPAxisTicker> PlotView::logTicker() {
     return QSharedPointer<QCPAxisTicker>(new ReadableLogTicker);
 }
 
-PlotView::PlotView(const QString& title, QWidget* parent) : QCustomPlot(parent), m_titleText(title) {
+PlotView::PlotView(const QString& title, QWidget* parent)
+    : QCustomPlot(parent), m_titleText(title) {
     setObjectName(fileStem(title));
     setMinimumSize(220, 160);
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
@@ -137,13 +137,13 @@ PlotView::~PlotView() = default;
 
 QColor PlotView::seriesColor(int index) {
     static const QColor colors[] = {
-        QColor(0, 114, 178),   // blue
-        QColor(213, 94, 0),    // vermillion
-        QColor(0, 158, 115),   // bluish green
-        QColor(204, 121, 167), // reddish purple
-        QColor(230, 159, 0),   // orange
-        QColor(86, 180, 233),  // sky blue
-        QColor(120, 120, 120), // grey
+        QColor(0, 114, 178),    // blue
+        QColor(213, 94, 0),     // vermillion
+        QColor(0, 158, 115),    // bluish green
+        QColor(204, 121, 167),  // reddish purple
+        QColor(230, 159, 0),    // orange
+        QColor(86, 180, 233),   // sky blue
+        QColor(120, 120, 120),  // grey
     };
     return colors[static_cast<std::size_t>(index) % (sizeof colors / sizeof colors[0])];
 }
@@ -171,7 +171,9 @@ void PlotView::resetView() {
     requestReplot();
 }
 
-void PlotView::fitAxes() { rescaleAxes(/*onlyVisiblePlottables=*/true); }
+void PlotView::fitAxes() {
+    rescaleAxes(/*onlyVisiblePlottables=*/true);
+}
 
 void PlotView::setLogY(bool on) {
     if (on == m_logY) {
@@ -199,7 +201,8 @@ void PlotView::setLogY(bool on) {
     requestReplot();
 }
 
-void PlotView::setSeries(QCPGraph* graph, const QVector<double>& keys, const QVector<double>& values) {
+void PlotView::setSeries(QCPGraph* graph, const QVector<double>& keys,
+                         const QVector<double>& values) {
     graph->data()->clear();
     appendSeries(graph, keys, values);
 }
@@ -239,7 +242,9 @@ bool PlotView::exportPdf(const QString& path) {
     return true;
 }
 
-QString PlotView::csvSeriesName(const QCPGraph* graph) const { return graph->name(); }
+QString PlotView::csvSeriesName(const QCPGraph* graph) const {
+    return graph->name();
+}
 
 bool PlotView::exportCsv(const QString& path) const {
     QSaveFile file(path);
@@ -266,7 +271,8 @@ bool PlotView::exportCsv(const QString& path) const {
     }
     for (int i = 0; i < plottableCount(); ++i) {
         // QCustomPlot has no const accessor for plottables.
-        const auto* map = qobject_cast<const QCPColorMap*>(const_cast<PlotView*>(this)->plottable(i));
+        const auto* map =
+            qobject_cast<const QCPColorMap*>(const_cast<PlotView*>(this)->plottable(i));
         if (map == nullptr) {
             continue;
         }
@@ -295,9 +301,12 @@ bool PlotView::exportCsv(const QString& path) const {
 
 void PlotView::showContextMenu(const QPoint& position) {
     QMenu menu(this);
-    menu.addAction(tr("Export image as PNG\u2026"), this, [this]() { exportWithDialog(QStringLiteral("png")); });
-    menu.addAction(tr("Export as PDF\u2026"), this, [this]() { exportWithDialog(QStringLiteral("pdf")); });
-    menu.addAction(tr("Export data as CSV\u2026"), this, [this]() { exportWithDialog(QStringLiteral("csv")); });
+    menu.addAction(tr("Export image as PNG\u2026"), this,
+                   [this]() { exportWithDialog(QStringLiteral("png")); });
+    menu.addAction(tr("Export as PDF\u2026"), this,
+                   [this]() { exportWithDialog(QStringLiteral("pdf")); });
+    menu.addAction(tr("Export data as CSV\u2026"), this,
+                   [this]() { exportWithDialog(QStringLiteral("csv")); });
     menu.addSeparator();
     if (m_logYAllowed) {
         QAction* log = menu.addAction(tr("Logarithmic y axis"));
@@ -313,9 +322,9 @@ void PlotView::exportWithDialog(const QString& kind) {
     const QString filter = kind == QLatin1String("png")   ? tr("PNG image (*.png)")
                            : kind == QLatin1String("pdf") ? tr("PDF document (*.pdf)")
                                                           : tr("CSV table (*.csv)");
-    QString path = QFileDialog::getSaveFileName(this, tr("Export %1").arg(m_titleText),
-                                                fileStem(m_titleText) + QLatin1Char('.') + kind,
-                                                filter);
+    QString path =
+        QFileDialog::getSaveFileName(this, tr("Export %1").arg(m_titleText),
+                                     fileStem(m_titleText) + QLatin1Char('.') + kind, filter);
     if (path.isEmpty()) {
         return;
     }

@@ -1,18 +1,19 @@
 #include "lossstudio/ui/presets.h"
 
-#include <algorithm>
-
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonParseError>
+#include <algorithm>
 
 #include <lossstudio/core/logging.h>
 
 #include "lossstudio/ui/config_io.h"
 
 // The .qrc lives in a static library: make sure its initialiser is linked and has run.
-static void initPresetResources() { Q_INIT_RESOURCE(lossstudio); }
+static void initPresetResources() {
+    Q_INIT_RESOURCE(lossstudio);
+}
 
 namespace lossstudio::ui {
 
@@ -29,7 +30,8 @@ QVector<Preset> builtinPresets() {
         QJsonParseError error;
         const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &error);
         const QJsonObject root = document.object();
-        if (error.error != QJsonParseError::NoError || !root.value(QStringLiteral("config")).isObject()) {
+        if (error.error != QJsonParseError::NoError ||
+            !root.value(QStringLiteral("config")).isObject()) {
             core::logger("ui")->error("preset {}: not a preset file ({})", name.toStdString(),
                                       error.errorString().toStdString());
             continue;

@@ -52,8 +52,8 @@ void RunData::append(const EventBatch& batch) {
         addSnapshot(s, change);
     }
     for (const auto& w : batch.warnings) {
-        m_warnings.push_back({w.phase, w.step, QString::fromStdString(w.code),
-                              QString::fromStdString(w.message)});
+        m_warnings.push_back(
+            {w.phase, w.step, QString::fromStdString(w.code), QString::fromStdString(w.message)});
         change.marks = true;
     }
     if (batch.lastStep) {
@@ -81,7 +81,9 @@ void RunData::appendSnapshots(const std::vector<core::LossSnapshot>& snapshots) 
     Q_EMIT changed(change);
 }
 
-int RunData::classes() const { return m_started ? m_started->classes : 0; }
+int RunData::classes() const {
+    return m_started ? m_started->classes : 0;
+}
 
 const SeriesData& RunData::series(const QString& key) const {
     static const SeriesData kEmpty;
@@ -131,6 +133,8 @@ void RunData::addSnapshot(const core::LossSnapshot& snapshot, RunDataChange& cha
     curve.lossY0 = toDoubles(snapshot.lossY0);
     curve.slopeY1 = toDoubles(snapshot.slopeY1);
     curve.slopeY0 = toDoubles(snapshot.slopeY0);
+    curve.effective = toDoubles(snapshot.effective);
+    curve.classes = snapshot.classes;
     if (change.firstNewSnapshot < 0) {
         change.firstNewSnapshot = static_cast<int>(m_snapshots.size());
     }

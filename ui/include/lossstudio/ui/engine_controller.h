@@ -1,13 +1,12 @@
 #pragma once
 
-#include <functional>
-#include <memory>
-#include <mutex>
-
 #include <QElapsedTimer>
 #include <QObject>
 #include <QString>
 #include <QTimer>
+#include <functional>
+#include <memory>
+#include <mutex>
 
 #include <lossstudio/core/events.h>
 #include <lossstudio/core/run_config.h>

@@ -1,11 +1,10 @@
 #pragma once
 
-#include <map>
-#include <vector>
-
 #include <QString>
 #include <QVector>
 #include <QWidget>
+#include <map>
+#include <vector>
 
 #include <lossstudio/core/result.h>
 #include <lossstudio/core/run_config.h>

@@ -19,8 +19,8 @@ class PlotView;
 
 /// The live view of a run: the learned-loss curves with their time slider, the heat map over
 /// training, and accuracy / losses / gradient norms against the step, with one smoothing control
-/// and a phase selector (Phase A or training) for the step plots. Feeds every view from one
-/// RunData and follows the run's phase unless the user picks one.
+/// and a phase selector (Phase A, TaylorGLO's search or training) for the step plots. Feeds every
+/// view from one RunData and follows the run's phase unless the user picks one.
 ///
 /// Thread affinity: GUI thread. The RunData is not owned and must outlive the view.
 class LiveView final : public QWidget {
@@ -42,8 +42,8 @@ public:
     /// EMA weight for the per-step curves, 0 .. 0.999.
     void setSmoothing(double weight);
     double smoothing() const;
-    /// Shows Phase A (OfflineInit) or the training phase in the step plots and the heat map, and
-    /// stops following the run's phase.
+    /// Shows Phase A (OfflineInit), TaylorGLO's Search or the training phase in the step plots and
+    /// the heat map, and stops following the run's phase.
     void showPhase(core::Phase phase);
     core::Phase shownPhase() const { return m_phase; }
     /// Redraws every plot now (screenshots).

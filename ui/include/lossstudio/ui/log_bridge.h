@@ -1,12 +1,11 @@
 #pragma once
 
-#include <memory>
-#include <mutex>
-
 #include <QObject>
 #include <QString>
 #include <QStringList>
 #include <QVector>
+#include <memory>
+#include <mutex>
 
 namespace spdlog::sinks {
 class sink;

@@ -38,7 +38,8 @@ public:
 
     void setCurve(Curve curve);
     void setColouring(Colouring colouring);
-    /// OfflineInit shows Phase A's snapshots; Online / Training the training phase's.
+    /// OfflineInit shows Phase A's snapshots, Search TaylorGLO's (one per generation), Online /
+    /// Training the training phase's.
     void setPhase(core::Phase phase);
     /// Marks the step of the snapshot shown elsewhere (hidden for another phase).
     void markSnapshot(core::Phase phase, qint64 step);

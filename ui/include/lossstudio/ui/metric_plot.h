@@ -12,15 +12,16 @@ namespace lossstudio::ui {
 
 /// One series a MetricPlot draws.
 struct MetricSpec {
-    QString key;     ///< store key without the phase prefix, e.g. "train/accuracy"
-    QString label;   ///< legend text
+    QString key;           ///< store key without the phase prefix, e.g. "train/accuracy"
+    QString label;         ///< legend text
     bool smoothed = true;  ///< per-step series get the EMA; evaluations are drawn as they are
     double scale = 1.0;    ///< display factor (accuracy in %)
 };
 
 /// Metric series of a run against the training step: each per-step series as a faint raw curve
 /// with its exponential moving average on top, evaluations as lines with markers. Fed from a
-/// RunData (not owned), appending only new points; shows Phase A ("init/" keys) or training.
+/// RunData (not owned), appending only new points. Shows training, Phase A (the same keys under
+/// "init/") or TaylorGLO's search (its own series, `searchSpecs`, against the candidate index).
 ///
 /// Thread affinity: GUI thread.
 class MetricPlot final : public PlotView {
@@ -29,13 +30,15 @@ class MetricPlot final : public PlotView {
 
 public:
     MetricPlot(const QString& title, const QString& yLabel, QVector<MetricSpec> specs,
-               const RunData* data, QWidget* parent = nullptr);
+               const RunData* data, QWidget* parent = nullptr,
+               QVector<MetricSpec> searchSpecs = {});
     ~MetricPlot() override;
 
     /// EMA weight in [0, 0.999]; 0 draws the raw data only. Debiased as TensorBoard does.
     void setSmoothing(double weight);
     double smoothing() const { return m_smoothing; }
-    /// Which phase's series to show (OfflineInit reads the "init/" keys).
+    /// Which phase's series to show: OfflineInit reads the "init/" keys, Search the search
+    /// specs, Online / Training the training series.
     void setPhase(core::Phase phase);
     core::Phase phase() const { return m_phase; }
 
@@ -61,12 +64,14 @@ private:
         qsizetype consumed = 0;      ///< points of the RunData series already drawn
         double ema = 0;
         qint64 emaCount = 0;
-        double low = 0;              ///< data range of what fitAxes looks at
+        double low = 0;  ///< data range of what fitAxes looks at
         double high = 0;
         bool haveRange = false;
+        bool search = false;  ///< drawn in the search view only
     };
 
     QString fullKey(const MetricSpec& spec) const;
+    bool inView(const Series& series) const;
     void appendNew(Series& series);
     void includeInRange(Series& series, double value);
     void fitIfFollowing();

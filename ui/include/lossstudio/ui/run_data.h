@@ -1,14 +1,13 @@
 #pragma once
 
-#include <map>
-#include <optional>
-#include <vector>
-
 #include <QObject>
 #include <QSet>
 #include <QString>
 #include <QStringList>
 #include <QVector>
+#include <map>
+#include <optional>
+#include <vector>
 
 #include <lossstudio/core/events.h>
 #include <lossstudio/core/metric_keys.h>
@@ -32,6 +31,9 @@ struct LossCurve {
     QVector<double> lossY0;
     QVector<double> slopeY1;
     QVector<double> slopeY0;
+    /// The engine's effective loss of one example e(p) (empty for snapshots without it).
+    QVector<double> effective;
+    int classes = 0;
 };
 
 /// Something that happened at a step: a phase change or a warning.
@@ -44,10 +46,10 @@ struct RunMark {
 
 /// What a change to RunData touched, so views redraw only what changed.
 struct RunDataChange {
-    QSet<QString> keys;        ///< metric series that received points
-    int firstNewSnapshot = -1; ///< index of the first added snapshot; -1 if none
-    bool marks = false;        ///< phases or warnings were added
-    bool status = false;       ///< run info, latest step or the end changed
+    QSet<QString> keys;         ///< metric series that received points
+    int firstNewSnapshot = -1;  ///< index of the first added snapshot; -1 if none
+    bool marks = false;         ///< phases or warnings were added
+    bool status = false;        ///< run info, latest step or the end changed
 };
 
 /// Everything a run's views show: metric series by store key, learned-loss snapshots, phase
