@@ -1,0 +1,192 @@
+// Crash safety: a writer process killed with SIGKILL mid-run leaves a healthy file, its run
+// shows as interrupted, and every batch it reported as committed is there.
+
+#include <QCoreApplication>
+#include <QProcess>
+#include <QSysInfo>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <lossstudio/storage/run_reader.h>
+#include <lossstudio/storage/run_writer.h>
+
+#include "store_test_util.h"
+
+using namespace lossstudio::storage;
+using namespace lossstudio::storage::test;
+
+namespace {
+
+// Reads complete lines from the child until `until` says stop (or it dies / times out).
+class LineReader final {
+public:
+    explicit LineReader(QProcess& process) : m_process(process) {}
+
+    /// Feeds every new complete line to `handle`; returns when it returns true.
+    template <class Fn>
+    bool readUntil(Fn handle, int timeoutMs = 60000) {
+        QDeadlineTimer deadline(timeoutMs);
+        while (!deadline.hasExpired()) {
+            while (m_process.canReadLine()) {
+                const QString line = QString::fromUtf8(m_process.readLine()).trimmed();
+                if (handle(line)) {
+                    return true;
+                }
+            }
+            if (m_process.state() == QProcess::NotRunning) {
+                return false;
+            }
+            m_process.waitForReadyRead(
+                static_cast<int>(std::max<qint64>(1, deadline.remainingTime())));
+        }
+        return false;
+    }
+
+private:
+    QProcess& m_process;
+};
+
+}  // namespace
+
+class TestCrash final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void killedWriterLeavesAHealthyStoreWithItsCommittedRows() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("runs.sqlite"));
+        QProcess child;
+        child.setProcessChannelMode(QProcess::SeparateChannels);
+        child.start(QStringLiteral(LOSSSTUDIO_CRASH_WRITER), {path});
+        QVERIFY2(child.waitForStarted(), qPrintable(child.errorString()));
+        LineReader lines(child);
+
+        QString uuid;
+        qint64 batches = 0;
+        qint64 steps = 0;
+        auto track = [&](const QString& line) {
+            const QStringList parts = line.split(QLatin1Char(' '));
+            if (parts.size() == 2 && parts[0] == QLatin1String("run")) {
+                uuid = parts[1];
+            } else if (parts.size() == 3 && parts[0] == QLatin1String("committed")) {
+                batches = parts[1].toLongLong();
+                steps = parts[2].toLongLong();
+            }
+        };
+        QVERIFY2(lines.readUntil([&](const QString& line) {
+            track(line);
+            return batches >= 3;
+        }),
+                 qPrintable(QString::fromUtf8(child.readAllStandardError())));
+        QVERIFY(!uuid.isEmpty());
+
+        // While the writer lives, opening the store (read-write) must not call its run dead.
+        {
+            auto reader = RunReader::open(path);
+            QVERIFY2(reader.ok(), qPrintable(reader.error()));
+            QVERIFY(reader.value()->interruptedAtOpen().isEmpty());
+            const qint64 id = reader.value()->findRun(uuid).value();
+            QCOMPARE(reader.value()->run(id).value().status, RunStatus::Running);
+            QCOMPARE(reader.value()->deleteRun(id).code(), ErrorCode::InUse);
+        }
+
+        QVERIFY(lines.readUntil([&](const QString& line) {
+            track(line);
+            return batches >= 12;
+        }));
+        child.kill();  // SIGKILL: no destructor, no flush, no close
+        QVERIFY(child.waitForFinished(30000));
+        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+        // Lines the child printed before dying still count as reported commits.
+        while (child.canReadLine()) {
+            track(QString::fromUtf8(child.readLine()).trimmed());
+        }
+        QVERIFY(batches >= 12);
+        QCOMPARE(steps, batches * 500);
+
+        QCOMPARE(scalar(path, QStringLiteral("PRAGMA integrity_check")).toString(),
+                 QStringLiteral("ok"));
+        auto opened = RunReader::open(path);
+        QVERIFY2(opened.ok(), qPrintable(opened.error()));
+        RunReader& reader = *opened.value();
+        QCOMPARE(reader.interruptedAtOpen(), QStringList{uuid});
+        QCOMPARE(reader.integrityCheck().value(), QStringLiteral("ok"));
+        const qint64 id = reader.findRun(uuid).value();
+        const RunRecord run = reader.run(id).value();
+        QCOMPARE(run.status, RunStatus::Interrupted);
+        QVERIFY2(run.message.contains(QString::number(child.processId())) ||
+                     run.message.contains(QStringLiteral("pid")),
+                 qPrintable(run.message));
+        QVERIFY(run.finishedAt.isValid());
+        // The status is on disk, not only in this reader's view.
+        QCOMPARE(scalar(path, QStringLiteral("SELECT status FROM runs WHERE uuid = ?"), {uuid})
+                     .toString(),
+                 QStringLiteral("interrupted"));
+
+        // Every reported batch is there, exactly; at most the batch being written when it died
+        // is also there (committed but not yet reported), never a part of one.
+        const MetricSeries loss = reader.series(id, QStringLiteral("train/loss")).value();
+        const MetricSeries acc = reader.series(id, QStringLiteral("train/accuracy")).value();
+        QVERIFY2(loss.steps.size() >= steps,
+                 qPrintable(QStringLiteral("%1 of %2").arg(loss.steps.size()).arg(steps)));
+        QCOMPARE(loss.steps.size() % 500, 0);
+        QCOMPARE(acc.steps.size(), loss.steps.size());
+        for (int i = 0; i < loss.steps.size(); ++i) {
+            const qint64 step = i + 1;
+            QCOMPARE(loss.steps[i], double(step));
+            QCOMPARE(loss.values[i], 1.0 / step);
+            QCOMPARE(acc.values[i], step * 0.5);
+        }
+        QVERIFY(reader.snapshotSteps(id, QStringLiteral("loss/online")).value().size() >= batches);
+        QVERIFY(run.latest.value(QStringLiteral("train/loss")).step >= steps);
+
+        // An interrupted run can be continued by a new writer.
+        auto writer = RunWriter::open(path).value();
+        const auto resumed = writer->resumeRun(uuid, {});
+        QVERIFY2(resumed.ok(), qPrintable(resumed.error()));
+        QVERIFY(writer->finishRun(RunStatus::Stopped).ok());
+    }
+
+    void aReusedPidIsNotMistakenForTheWriter() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("runs.sqlite"));
+        RunHandle run;
+        {
+            auto writer = RunWriter::open(path).value();
+            run = writer->createRun(sampleRun(QStringLiteral("reused pid"))).value();
+            QVERIFY(writer->flush().ok());
+            // The writer object goes away without finishing: in this (live) process the run is
+            // still ours and stays running.
+        }
+        {
+            auto reader = RunReader::open(path).value();
+            QVERIFY(reader->interruptedAtOpen().isEmpty());
+        }
+        // Same machine and a live pid (ours), but another process start: the pid was reused.
+        QVERIFY(execRaw(path,
+                        {QStringLiteral("UPDATE runs SET writer_identity = 'other-boot/12345'")}));
+        auto reader = RunReader::open(path).value();
+        QCOMPARE(reader->interruptedAtOpen(), QStringList{run.uuid});
+        QCOMPARE(reader->run(run.id).value().status, RunStatus::Interrupted);
+    }
+
+    void aRunWrittenOnAnotherMachineIsLeftRunning() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("runs.sqlite"));
+        RunHandle run;
+        {
+            auto writer = RunWriter::open(path).value();
+            run = writer->createRun(sampleRun(QStringLiteral("remote"))).value();
+            QVERIFY(writer->flush().ok());
+        }
+        // Its process cannot be checked from here, so nothing is assumed.
+        QVERIFY(execRaw(path, {QStringLiteral("UPDATE runs SET writer_machine = 'another-machine', "
+                                              "writer_pid = 999999")}));
+        auto reader = RunReader::open(path).value();
+        QVERIFY(reader->interruptedAtOpen().isEmpty());
+        QCOMPARE(reader->run(run.id).value().status, RunStatus::Running);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCrash)
+#include "test_crash.moc"
