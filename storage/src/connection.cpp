@@ -19,7 +19,6 @@
 namespace lossstudio::storage::detail {
 namespace {
 
-constexpr int kBusyTimeoutMs = 10000;
 constexpr char kSqliteMagic[] = "SQLite format 3";  // followed by a NUL: 16 bytes
 
 // Writable for us, and not marked read-only by its owner. Root passes access(W_OK) for any
@@ -104,10 +103,11 @@ Status checkLocation(const QString& path, OpenMode mode) {
     return {};
 }
 
-QSqlDatabase addConnection(const QString& name, const QString& path, bool readOnly) {
+QSqlDatabase addConnection(const QString& name, const QString& path, bool readOnly,
+                           int busyTimeoutMs = 10000) {
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
     db.setDatabaseName(path);
-    QString options = QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(kBusyTimeoutMs);
+    QString options = QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(busyTimeoutMs);
     if (readOnly) {
         options += QStringLiteral(";QSQLITE_OPEN_READONLY");
     }
@@ -194,8 +194,8 @@ Connection::~Connection() {
 }
 
 Result<std::unique_ptr<Connection>> Connection::open(const QString& path, OpenMode mode,
-                                                     const QString& connectionName,
-                                                     bool allowOlder) {
+                                                     const QString& connectionName, bool allowOlder,
+                                                     int busyTimeoutMs) {
     if (path.isEmpty()) {
         return Error{ErrorCode::InvalidArgument, QStringLiteral("no run store path given")};
     }
@@ -238,7 +238,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const QString& path, OpenMo
     }
 
     std::unique_ptr<Connection> connection(new Connection(path, mode, name));
-    connection->m_db = addConnection(name, path, mode == OpenMode::ReadOnly);
+    connection->m_db = addConnection(name, path, mode == OpenMode::ReadOnly, busyTimeoutMs);
     if (!connection->m_db.open()) {
         return Error{ErrorCode::Failed, QStringLiteral("cannot open run store %1: %2")
                                             .arg(path, connection->m_db.lastError().text())};

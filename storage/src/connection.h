@@ -20,7 +20,8 @@ public:
     /// copying it, never for queries).
     static Result<std::unique_ptr<Connection>> open(const QString& path, OpenMode mode,
                                                     const QString& connectionName,
-                                                    bool allowOlder = false);
+                                                    bool allowOlder = false,
+                                                    int busyTimeoutMs = 10000);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;

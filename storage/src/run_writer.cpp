@@ -96,6 +96,7 @@ public:
     QVector<PendingSnapshot> m_snapshots;
     QVector<EventRecord> m_events;
     QElapsedTimer m_oldest;  // started when the buffer became non-empty
+    QElapsedTimer m_failed;  // started by a failed flush: automatic retries wait an interval
     qint64 m_committedMetrics = 0;
     qint64 m_dropped = 0;
 
@@ -388,24 +389,34 @@ Result<RunHandle> RunWriter::Impl::resumeRun(const QString& uuid, const QVector<
         }
     }
     for (const RowScope& scope : drop) {
-        const QString glob = scope.metricKeyGlobNegated ? QStringLiteral("NOT (key GLOB ?)")
-                                                        : QStringLiteral("key GLOB ?");
-        if (!scope.metricKeyGlob.isEmpty()) {
+        QStringList globs;
+        QVariantList globValues;
+        for (const QString& g : scope.metricKeyGlobs) {
+            globs << QStringLiteral("key GLOB ?");
+            globValues << g;
+        }
+        // No glob: no metric rows (negated: every metric row).
+        const QString match =
+            globs.isEmpty()
+                ? QStringLiteral("0")
+                : QLatin1Char('(') + globs.join(QStringLiteral(" OR ")) + QLatin1Char(')');
+        const QString keys = scope.metricKeyGlobsNegated ? QStringLiteral("NOT ") + match : match;
+        if (!scope.metricKeyGlobs.isEmpty() || scope.metricKeyGlobsNegated) {
             // The keys concerned, before their rows go (latest_metrics lists every key).
-            auto keys = run(
-                QStringLiteral("SELECT key FROM latest_metrics WHERE run_id = ? AND %1").arg(glob),
-                {handle.id, scope.metricKeyGlob});
-            if (!keys) {
-                return keys.takeError();
+            auto affectedKeys = run(
+                QStringLiteral("SELECT key FROM latest_metrics WHERE run_id = ? AND %1").arg(keys),
+                QVariantList{handle.id} + globValues);
+            if (!affectedKeys) {
+                return affectedKeys.takeError();
             }
             QStringList affected;
-            while (keys.value().next()) {
-                affected << keys.value().value(0).toString();
+            while (affectedKeys.value().next()) {
+                affected << affectedKeys.value().value(0).toString();
             }
             if (auto q =
                     run(QStringLiteral("DELETE FROM metrics WHERE run_id = ? AND %1 AND step > ?")
-                            .arg(glob),
-                        {handle.id, scope.metricKeyGlob, scope.afterStep});
+                            .arg(keys),
+                        QVariantList{handle.id} + globValues + QVariantList{scope.afterStep});
                 !q) {
                 return q.takeError();
             }
@@ -533,11 +544,17 @@ Status RunWriter::Impl::noteBuffered() {
         m_oldest.start();
     }
     // The clock is read every 64 rows: enough for a 1 s interval, cheap for bulk appends.
-    if (rows >= m_options.flushRows ||
-        ((rows & 63) == 0 && m_oldest.elapsed() >= m_options.flushIntervalMs)) {
-        return flush();
+    const bool due = rows >= m_options.flushRows ||
+                     ((rows & 63) == 0 && m_oldest.elapsed() >= m_options.flushIntervalMs);
+    if (!due) {
+        return {};
     }
-    return {};
+    // After a failure (disk full, store locked) retry once per interval, not on every point.
+    if (m_failed.isValid() && rows <= m_options.maxBufferedRows &&
+        ((rows & 63) != 0 || m_failed.elapsed() < m_options.flushIntervalMs)) {
+        return {};
+    }
+    return flush();
 }
 
 Status RunWriter::Impl::writeTiles(const QString& key, const QVector<Point>& points) {
@@ -763,11 +780,12 @@ Status RunWriter::Impl::flush(const PendingCheckpoint* checkpoint, const Finish*
             const int lost = buffered();
             m_dropped += lost;
             dropBuffer();
+            m_failed.start();
             return Error{
                 status.code(),
                 status.error() + QStringLiteral(" (%1 buffered rows were dropped)").arg(lost)};
         }
-        m_oldest.start();  // retry after another interval, not on every append
+        m_failed.start();
         return status;
     }
     for (int k = 0; k < m_keys.size(); ++k) {
@@ -785,6 +803,7 @@ Status RunWriter::Impl::flush(const PendingCheckpoint* checkpoint, const Finish*
     }
     m_committedMetrics += m_bufferedMetrics;
     dropBuffer();
+    m_failed.invalidate();
     return {};
 }
 
@@ -798,7 +817,8 @@ RunWriter::~RunWriter() = default;
 Result<std::unique_ptr<RunWriter>> RunWriter::open(const QString& path,
                                                    const WriterOptions& options,
                                                    const QString& connectionName) {
-    auto connection = detail::Connection::open(path, OpenMode::ReadWrite, connectionName);
+    auto connection = detail::Connection::open(path, OpenMode::ReadWrite, connectionName,
+                                               /*allowOlder=*/false, options.busyTimeoutMs);
     if (!connection) {
         return connection.takeError();
     }

@@ -1,6 +1,8 @@
 // Writer -> reader round trip: metrics, snapshots, checkpoints, events, tags, notes, status,
 // resumption.
 
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QSysInfo>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -325,6 +327,42 @@ private Q_SLOTS:
         QVERIFY(!reader->addTag(run.id, QStringLiteral("  ")).ok());
     }
 
+    void aFailedFlushKeepsItsRowsForTheNextOne() {
+        const QString file = path("locked.sqlite");
+        WriterOptions options;
+        options.flushRows = 5;
+        options.busyTimeoutMs = 50;
+        auto writer = RunWriter::open(file, options).value();
+        const RunHandle run = writer->createRun(sampleRun(QStringLiteral("locked"))).value();
+        // Another process holds the write lock.
+        const QString name = QStringLiteral("locker");
+        {
+            QSqlDatabase locker = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+            locker.setDatabaseName(file);
+            QVERIFY(locker.open());
+            QSqlQuery lock(locker);
+            QVERIFY(lock.exec(QStringLiteral("BEGIN EXCLUSIVE")));
+            for (qint64 step = 1; step <= 4; ++step) {
+                QVERIFY(writer->appendMetric(QStringLiteral("k"), step, 0, double(step)).ok());
+            }
+            const Status blocked =
+                writer->appendMetric(QStringLiteral("k"), 5, 0, 5.0);  // flush due
+            QVERIFY(!blocked.ok());
+            QVERIFY2(blocked.error().contains(file), qPrintable(blocked.error()));
+            QCOMPARE(writer->bufferedRows(), 5);
+            // While it fails, appends do not retry on every point.
+            QVERIFY(writer->appendMetric(QStringLiteral("k"), 6, 0, 6.0).ok());
+            QVERIFY(lock.exec(QStringLiteral("COMMIT")));
+        }
+        QSqlDatabase::removeDatabase(name);
+        QVERIFY(writer->flush().ok());
+        QCOMPARE(writer->bufferedRows(), 0);
+        QCOMPARE(writer->droppedRows(), qint64{0});
+        auto reader = RunReader::open(file).value();
+        QCOMPARE(reader->series(run.id, QStringLiteral("k")).value().values,
+                 (QVector<double>{1, 2, 3, 4, 5, 6}));
+    }
+
     void writingWithoutARunIsAnError() {
         auto writer = RunWriter::open(path("norun.sqlite")).value();
         const Status s = writer->appendMetric(QStringLiteral("k"), 1, 0, 1);
@@ -381,8 +419,8 @@ private Q_SLOTS:
         auto writer = RunWriter::open(file).value();
         RowScope online;
         online.afterStep = 60;
-        online.metricKeyGlob = QStringLiteral("init/*");
-        online.metricKeyGlobNegated = true;
+        online.metricKeyGlobs = {QStringLiteral("init/*"), QStringLiteral("search/*")};
+        online.metricKeyGlobsNegated = true;
         online.snapshotKindGlob = QStringLiteral("*/online");
         online.phase = QStringLiteral("online");
         const auto resumed = writer->resumeRun(run.uuid, {online});

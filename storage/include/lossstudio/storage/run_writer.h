@@ -18,6 +18,7 @@ struct WriterOptions {
     int flushIntervalMs = 1000;     ///< ...or the age of the oldest buffered row
     int keepCheckpoints = 3;        ///< newest checkpoints kept per run (older ones are deleted)
     int maxBufferedRows = 1000000;  ///< after failed flushes, a larger buffer is dropped (counted)
+    int busyTimeoutMs = 10000;      ///< how long a flush waits for another writer's lock
 };
 
 /// Writes one run at a time into a store: the engine thread's side of the store.

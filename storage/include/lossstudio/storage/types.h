@@ -168,11 +168,11 @@ struct EventRecord {
 /// checkpoint's step) and to later phases (afterStep = kAll).
 struct RowScope {
     static constexpr qint64 kAll = std::numeric_limits<qint64>::min();
-    qint64 afterStep = kAll;            ///< rows with a larger step go; kAll drops the whole scope
-    QString metricKeyGlob;              ///< metrics whose key matches (SQLite GLOB); empty: none
-    bool metricKeyGlobNegated = false;  ///< ...or whose key does NOT match it
-    QString snapshotKindGlob;           ///< snapshots whose kind matches; empty: none
-    QString phase;                      ///< events and checkpoints of this phase; empty: none
+    qint64 afterStep = kAll;             ///< rows with a larger step go; kAll drops the whole scope
+    QStringList metricKeyGlobs;          ///< metrics whose key matches one of these (SQLite GLOB)
+    bool metricKeyGlobsNegated = false;  ///< ...or, when set, matches none of them
+    QString snapshotKindGlob;            ///< snapshots whose kind matches; empty: none
+    QString phase;                       ///< events and checkpoints of this phase; empty: none
 };
 
 }  // namespace lossstudio::storage
