@@ -63,7 +63,8 @@ public:
     int keyIndex(const QString& key);
     void dropBuffer();
     Status writeTiles(const QString& key, const QVector<Point>& points);
-    Status prepareRunStatements();
+    struct KeyState;
+    Status prepareInsert(KeyState& state);
 
     // Declared first: destroyed last, after every query on it.
     std::unique_ptr<detail::Connection> m_connection;
@@ -83,6 +84,9 @@ public:
         bool committed = false;
         qint64 lastStep = 0;
         LatestMetric latest;
+        /// INSERT with the run id and this key written into the statement: Qt Sql spends most
+        /// of its per-row time binding values, so each row binds only step, wall time, value.
+        std::shared_ptr<QSqlQuery> insert;
     };
     QVector<KeyState> m_keys;
     QHash<QString, int> m_keyIndex;
@@ -100,7 +104,6 @@ public:
     qint64 m_committedMetrics = 0;
     qint64 m_dropped = 0;
 
-    std::optional<QSqlQuery> m_insertMetric;
     std::optional<QSqlQuery> m_upsertLatest;
     std::optional<QSqlQuery> m_upsertTile;
     std::optional<QSqlQuery> m_insertSnapshot;
@@ -122,7 +125,7 @@ RunWriter::Impl::~Impl() {
                                     s.error().toStdString());
         }
     }
-    m_insertMetric.reset();
+    m_keys.clear();
     m_upsertLatest.reset();
     m_upsertTile.reset();
     m_insertSnapshot.reset();
@@ -175,19 +178,30 @@ Status RunWriter::Impl::prepareStatements() {
     return s;
 }
 
-// The run id is written into the statement (an integer of ours, not user input): one value
-// fewer to bind per metric point.
-Status RunWriter::Impl::prepareRunStatements() {
-    m_insertMetric.reset();
-    if (m_run.id == 0) {
+// The run id and the key are written into the statement as literals (an integer of ours and an
+// escaped string): one statement per key, three values to bind per metric point.
+Status RunWriter::Impl::prepareInsert(KeyState& state) {
+    if (state.insert) {
         return {};
     }
-    m_insertMetric.emplace(m_connection->db());
-    return prepare(*m_insertMetric,
-                   QStringLiteral("INSERT OR REPLACE INTO metrics(run_id, key, step, wall_time, "
-                                  "value) VALUES(%1, ?, ?, ?, ?)")
-                       .arg(m_run.id),
-                   what(QStringLiteral("preparing the metric insert")));
+    if (state.key.contains(QChar(0))) {
+        return Error{ErrorCode::InvalidArgument,
+                     QStringLiteral("metric key '%1' contains a NUL character").arg(state.key)};
+    }
+    QString literal = state.key;
+    literal.replace(QLatin1Char('\''), QStringLiteral("''"));
+    auto query = std::make_shared<QSqlQuery>(m_connection->db());
+    if (Status s = prepare(*query,
+                           QStringLiteral("INSERT OR REPLACE INTO metrics(run_id, key, step, "
+                                          "wall_time, value) VALUES(%1, '%2', ?, ?, ?)")
+                               .arg(m_run.id)
+                               .arg(literal),
+                           what(QStringLiteral("preparing the metric insert")));
+        !s) {
+        return s;
+    }
+    state.insert = std::move(query);
+    return {};
 }
 
 void RunWriter::Impl::resetRun(const RunHandle& run) {
@@ -328,9 +342,6 @@ Result<RunHandle> RunWriter::Impl::createRun(const NewRun& run) {
         return s.takeError();
     }
     resetRun(handle);
-    if (Status s = prepareRunStatements(); !s) {
-        return s.takeError();
-    }
     detail::logger()->info("recording run {} '{}' in {}", handle.uuid.toStdString(),
                            run.name.toStdString(), m_connection->path().toStdString());
     return handle;
@@ -485,9 +496,6 @@ Result<RunHandle> RunWriter::Impl::resumeRun(const QString& uuid, const QVector<
         return s.takeError();
     }
     resetRun(handle);
-    if (Status s = prepareRunStatements(); !s) {
-        return s.takeError();
-    }
     for (auto it = latest.cbegin(); it != latest.cend(); ++it) {
         KeyState& state = m_keys[keyIndex(it.key())];
         state.committed = true;
@@ -622,28 +630,30 @@ Status RunWriter::Impl::flush(const PendingCheckpoint* checkpoint, const Finish*
     detail::Transaction transaction(db);
     Status status = transaction.begin(what);
 
-    // Metric points in one batched statement, key by key so that consecutive rows land on the
-    // same B-tree pages.
-    if (status && m_bufferedMetrics > 0) {
-        QVariantList keys, steps, wallTimes, values;
-        for (QVariantList* column : {&keys, &steps, &wallTimes, &values}) {
-            column->reserve(m_bufferedMetrics);
+    // Metric points: one batched statement per key, so consecutive rows land on the same B-tree
+    // pages.
+    for (KeyState& state : m_keys) {
+        if (!status || state.points.isEmpty()) {
+            continue;
         }
-        for (const KeyState& state : qAsConst(m_keys)) {
-            const QVariant key(state.key);
-            for (const Point& p : state.points) {
-                keys.append(key);
-                steps.append(p.step);
-                wallTimes.append(p.wallTime);
-                values.append(p.value);
-            }
+        status = prepareInsert(state);
+        if (!status) {
+            break;
         }
-        m_insertMetric->addBindValue(keys);
-        m_insertMetric->addBindValue(steps);
-        m_insertMetric->addBindValue(wallTimes);
-        m_insertMetric->addBindValue(values);
-        if (!m_insertMetric->execBatch()) {
-            status = sqlError(what + QStringLiteral(": metrics"), *m_insertMetric);
+        QVariantList steps, wallTimes, values;
+        for (QVariantList* column : {&steps, &wallTimes, &values}) {
+            column->reserve(state.points.size());
+        }
+        for (const Point& p : state.points) {
+            steps.append(p.step);
+            wallTimes.append(p.wallTime);
+            values.append(p.value);
+        }
+        state.insert->addBindValue(steps);
+        state.insert->addBindValue(wallTimes);
+        state.insert->addBindValue(values);
+        if (!state.insert->execBatch()) {
+            status = sqlError(what + QStringLiteral(": metrics"), *state.insert);
         }
     }
 

@@ -14,7 +14,7 @@ namespace lossstudio::storage {
 
 /// When buffered rows reach the store.
 struct WriterOptions {
-    int flushRows = 4096;  ///< buffered rows (metrics, snapshots, events) that trigger a flush
+    int flushRows = 16384;  ///< buffered rows (metrics, snapshots, events) that trigger a flush
     int flushIntervalMs = 1000;     ///< ...or the age of the oldest buffered row
     int keepCheckpoints = 3;        ///< newest checkpoints kept per run (older ones are deleted)
     int maxBufferedRows = 1000000;  ///< after failed flushes, a larger buffer is dropped (counted)
