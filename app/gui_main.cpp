@@ -4,6 +4,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QPointer>
 #include <QTimer>
 #include <cstdio>
 
@@ -19,6 +20,8 @@
 #include <lossstudio/ui/presets.h>
 
 #include "app_common.h"
+#include "run_recorder.h"
+#include "store_location.h"
 
 namespace {
 
@@ -71,6 +74,15 @@ int main(int argc, char* argv[]) {
             return 0;
         }
     }
+    // Without a display Qt aborts with a message about platform plugins; say what to do instead.
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY") &&
+        qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
+        std::fputs("lossstudio: no display (DISPLAY is not set). Run it in a desktop session, under "
+                   "xvfb-run, or headless with QT_QPA_PLATFORM=offscreen; lossstudio-cli trains "
+                   "without a window.\n",
+                   stderr);
+        return 1;
+    }
     QApplication application(argc, argv);
     QApplication::setApplicationName(QStringLiteral("LossStudio"));
     QApplication::setOrganizationName(QStringLiteral("LossStudio"));
@@ -95,7 +107,7 @@ int main(int argc, char* argv[]) {
                                          QStringLiteral("Start training right away."));
     const QCommandLineOption dbOption(QStringLiteral("db"),
                                       QStringLiteral("Record runs in this store (default: "
-                                                     "<data dir>/runs.sqlite)."),
+                                                     "~/.local/share/lossstudio/runs.sqlite)."),
                                       QStringLiteral("PATH"));
     const QCommandLineOption screenshotOption(
         QStringLiteral("screenshot"),
@@ -152,13 +164,28 @@ int main(int argc, char* argv[]) {
             panel->setConfig(config);
         }
 
-        const QString store = parser.isSet(dbOption)
-                                  ? parser.value(dbOption)
-                                  : QDir(QString::fromStdString(lossstudio::core::dataDirectory()))
-                                        .filePath(QStringLiteral("runs.sqlite"));
-        // TODO(#4): record every run in `store` through the run recorder (app/run_recorder.h)
-        // once it exists: window.controller()->setObserverFactory(...).
-        Q_UNUSED(store);
+        // Every run started here is recorded in the store, by a recorder that lives on the
+        // engine thread (made and destroyed there by the controller).
+        const QString store = lossstudio::app::storePath(parser.value(dbOption));
+        window.setStorePath(store);
+        const QPointer<MainWindow> target(&window);
+        window.controller()->setObserverFactory(
+            [store, target](const lossstudio::core::RunConfig& config) {
+                lossstudio::app::RunRecorder::Options options;
+                options.storePath = store;
+                options.config = config;
+                options.onError = [target](const QString& message) {  // engine thread: hand it over
+                    QMetaObject::invokeMethod(
+                        qApp,
+                        [target, message]() {
+                            if (target) {
+                                target->showStoreError(message);
+                            }
+                        },
+                        Qt::QueuedConnection);
+                };
+                return std::make_unique<lossstudio::app::RunRecorder>(std::move(options));
+            });
 
         const bool screenshots = parser.isSet(screenshotOption);
         if (screenshots) {

@@ -102,7 +102,7 @@ private Q_SLOTS:
         QCOMPARE(size(raw), 40);
         QCOMPARE(size(smooth), 40);
         QVERIFY(smooth->visible());
-        QVERIFY(raw->pen().color().alpha() < 100);
+        QVERIFY(raw->pen().color().lightness() > smooth->pen().color().lightness() + 40);  // faint
         QVERIFY(plot.legend->hasItemWithPlottable(smooth));
         QVERIFY(!plot.legend->hasItemWithPlottable(raw));
         QCOMPARE(smooth->data()->at(0)->value, raw->data()->at(0)->value);  // debiased start

@@ -18,6 +18,7 @@
 
 #include <lossstudio/core/logging.h>
 #include <lossstudio/core/metric_keys.h>
+#include <lossstudio/storage/run_reader.h>
 #include <lossstudio/ui/engine_controller.h>
 #include <lossstudio/ui/experiment_panel.h>
 #include <lossstudio/ui/live_view.h>
@@ -28,6 +29,7 @@
 #include <lossstudio/ui/metric_plot.h>
 #include <lossstudio/ui/run_data.h>
 
+#include "run_recorder.h"
 #include "train/testing_hooks.h"
 #include "ui_test_support.h"
 
@@ -39,6 +41,29 @@ using State = EngineController::State;
 namespace {
 
 constexpr int kRunTimeoutMs = 120000;
+
+/// Sends every event to the store recorder (as the app wires it) and to the test's recorder.
+class BothObservers final : public core::Observer {
+public:
+    BothObservers(std::unique_ptr<core::Observer> a, std::unique_ptr<core::Observer> b)
+        : m_a(std::move(a)), m_b(std::move(b)) {
+        m_list.add(m_a.get());
+        m_list.add(m_b.get());
+    }
+    void onRunStarted(const core::RunStarted& e) override { m_list.onRunStarted(e); }
+    void onPhaseChanged(const core::PhaseChanged& e) override { m_list.onPhaseChanged(e); }
+    void onStepMetrics(const core::StepMetrics& e) override { m_list.onStepMetrics(e); }
+    void onEvalMetrics(const core::EvalMetrics& e) override { m_list.onEvalMetrics(e); }
+    void onLossSnapshot(const core::LossSnapshot& e) override { m_list.onLossSnapshot(e); }
+    void onWarning(const core::Warning& e) override { m_list.onWarning(e); }
+    void onCheckpoint(const core::CheckpointSaved& e) override { m_list.onCheckpoint(e); }
+    void onFinished(const core::Finished& e) override { m_list.onFinished(e); }
+
+private:
+    std::unique_ptr<core::Observer> m_a;
+    std::unique_ptr<core::Observer> m_b;
+    core::ObserverList m_list;
+};
 
 /// Types `text` into a line edit or a spin box the way a user does: select all, type.
 void retype(QWidget* editor, const QString& text) {
@@ -163,8 +188,15 @@ private Q_SLOTS:
     void aRunStartedFromTheFormFillsEveryPlotWithWhatTheEngineEmitted() {
         MainWindow window;
         auto recording = std::make_shared<ui::testing::Recording>();
-        window.controller()->setObserverFactory([recording](const core::RunConfig&) {
-            return std::make_unique<ui::testing::RecordingObserver>(recording);
+        QTemporaryDir storeDir;
+        const QString store = storeDir.filePath(QStringLiteral("runs.sqlite"));
+        window.controller()->setObserverFactory([recording, store](const core::RunConfig& config) {
+            app::RunRecorder::Options options;
+            options.storePath = store;
+            options.config = config;
+            return std::make_unique<BothObservers>(
+                std::make_unique<app::RunRecorder>(std::move(options)),
+                std::make_unique<ui::testing::RecordingObserver>(recording));
         });
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -319,6 +351,26 @@ private Q_SLOTS:
                  int(evalPoints(r, "test").size()));
         QVERIFY(QFileInfo(dir.filePath(QStringLiteral("a.png"))).size() > 1000);
         QVERIFY(QFileInfo(dir.filePath(QStringLiteral("a.pdf"))).size() > 1000);
+
+        // The store has the run, finished, with the series the plots show.
+        auto reader = storage::RunReader::open(store, storage::OpenMode::ReadOnly);
+        QVERIFY2(reader.ok(), qPrintable(reader.error()));
+        auto runs = reader.value()->listRuns();
+        QVERIFY2(runs.ok(), qPrintable(runs.error()));
+        QCOMPARE(runs.value().size(), qsizetype(1));
+        const storage::RunRecord& run = runs.value().front();
+        QCOMPARE(run.status, storage::RunStatus::Finished);
+        QCOMPARE(run.name, QString::fromStdString(window.controller()->config().name));
+        QCOMPARE(run.method, QStringLiteral("adalfl"));
+        auto stored = reader.value()->series(run.id, QStringLiteral("train/accuracy"));
+        QVERIFY2(stored.ok(), qPrintable(stored.error()));
+        const auto& shown = window.runData()->series(QStringLiteral("train/accuracy"));
+        QCOMPARE(stored.value().steps, shown.steps);
+        QCOMPARE(stored.value().values, shown.values);
+        auto storedSnapshots = reader.value()->snapshots(
+            run.id, QString::fromStdString(core::snapshotCurveKind(core::Phase::Online)));
+        QVERIFY2(storedSnapshots.ok(), qPrintable(storedSnapshots.error()));
+        QCOMPARE(storedSnapshots.value().size(), qsizetype(online.size()));
     }
 
     void aTaylorGloSearchShowsItsCandidatesAndThenTrains() {

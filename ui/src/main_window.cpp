@@ -257,6 +257,14 @@ void MainWindow::setStorePath(const QString& path) {
     statusBar()->showMessage(tr("Ready: runs are recorded in %1").arg(path), 10000);
 }
 
+void MainWindow::showStoreError(const QString& message) {
+    core::logger("ui")->error("run store {}: {}", m_storePath.toStdString(), message.toStdString());
+    m_warningLabel->setText(tr("\u26a0 not recorded"));
+    m_warningLabel->setToolTip(tr("The run store %1 failed: %2").arg(m_storePath, message));
+    m_warningLabel->setVisible(true);
+    statusBar()->showMessage(tr("The run is not being recorded: %1").arg(message), 30000);
+}
+
 void MainWindow::setLogFilePath(const QString& path) {
     m_logPath = path;
     m_logPanel->setLogFilePath(path);

@@ -73,6 +73,9 @@ PlotView::PlotView(const QString& title, QWidget* parent)
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     setNoAntialiasingOnDrag(true);
     setPlottingHint(QCP::phCacheLabels, true);
+    // Wide pens on long zigzag polylines are stroked as one path by Qt (slow, ~100 ms for a noisy
+    // 100,000-step series); fast polylines draw them segment by segment.
+    setPlottingHint(QCP::phFastPolylines, true);
     setAntialiasedElements(QCP::aePlottables);
 
     const QFont base = font();

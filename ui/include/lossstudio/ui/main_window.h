@@ -45,6 +45,9 @@ public:
 
     /// Shows where runs are recorded (the app sets it with the store's path).
     void setStorePath(const QString& path);
+    /// Reports that the run is not (fully) recorded in the store; recoverable, so the status bar
+    /// and the log panel say it and the run goes on.
+    void showStoreError(const QString& message);
     /// Shows where the log file is.
     void setLogFilePath(const QString& path);
     /// Starts a run of the panel's config if it is valid; returns whether it started.
