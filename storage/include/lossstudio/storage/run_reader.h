@@ -25,7 +25,8 @@ public:
     static constexpr qint64 kLastStep = std::numeric_limits<qint64>::max();
 
     /// Opens the store at `path` (see store.h). ReadOnly never writes but needs the current
-    /// schema; ReadWrite creates, migrates and records interrupted runs.
+    /// schema; ReadWrite creates, migrates and records interrupted runs. The caller owns the
+    /// reader and must destroy it on the thread that opened it.
     static Result<std::unique_ptr<RunReader>> open(const QString& path,
                                                    OpenMode mode = OpenMode::ReadWrite,
                                                    const QString& connectionName = {});

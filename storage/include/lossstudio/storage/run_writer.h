@@ -32,7 +32,8 @@ struct WriterOptions {
 class RunWriter final {
 public:
     /// Opens (creating or migrating) the store at `path` for writing; see store.h for the checks.
-    /// An empty connectionName picks a unique one.
+    /// An empty connectionName picks a unique one. The caller owns the writer and must destroy it
+    /// on the thread that opened it.
     static Result<std::unique_ptr<RunWriter>> open(const QString& path,
                                                    const WriterOptions& options = {},
                                                    const QString& connectionName = {});
