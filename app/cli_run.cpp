@@ -16,6 +16,8 @@
 #include <lossstudio/core/trainer.h>
 
 #include "cli_commands.h"
+#include "run_recorder.h"
+#include "store_location.h"
 
 namespace lossstudio::app {
 namespace {
@@ -44,8 +46,8 @@ std::string formatDuration(double seconds) {
 /// the engine thread (the CLI has no other).
 class ProgressPrinter final : public core::Observer {
 public:
-    ProgressPrinter(core::RunControl& control, bool terminal, bool quiet)
-        : m_control(control), m_terminal(terminal), m_quiet(quiet) {}
+    ProgressPrinter(core::RunControl& control, bool terminal, bool quiet, long long stopAfter)
+        : m_control(control), m_terminal(terminal), m_quiet(quiet), m_stopAfter(stopAfter) {}
 
     void onRunStarted(const core::RunStarted& e) override {
         m_total = e.config.steps;
@@ -77,7 +79,9 @@ public:
     }
 
     void onStepMetrics(const core::StepMetrics& e) override {
-        if (g_interrupted.load() && !m_control.stopRequested()) {
+        ++m_stepsThisSession;
+        if ((g_interrupted.load() || (m_stopAfter > 0 && m_stepsThisSession >= m_stopAfter)) &&
+            !m_control.stopRequested()) {
             m_control.requestStop();
         }
         m_last = e;
@@ -166,6 +170,8 @@ private:
     core::RunControl& m_control;
     bool m_terminal;
     bool m_quiet;
+    long long m_stopAfter;  ///< stop after this many steps of this session (0: never)
+    long long m_stepsThisSession = 0;
     bool m_barShown = false;
     core::Phase m_phase = core::Phase::Setup;
     core::StepMetrics m_last{};
@@ -181,11 +187,20 @@ private:
 };
 
 const char* const kRunUsage =
-    "usage: lossstudio-cli run CONFIG.json [--set key=value ...] [--quiet]\n"
-    "  CONFIG.json   a run config ('-' for defaults; see lossstudio-cli config --defaults)\n"
-    "  --set k=v     override one key, e.g. --set optimizer.lr=0.1 --set model.hidden=256,256\n"
-    "  --quiet       no progress output, only the summary\n"
-    "exit status: 0 finished, 1 failed, 2 usage, 3 stopped (Ctrl+C), 4 diverged\n";
+    "usage: lossstudio-cli run CONFIG.json [--set key=value ...] [options]\n"
+    "       lossstudio-cli run --resume RUN [options]\n"
+    "  CONFIG.json    a run config ('-' for defaults; see lossstudio-cli config --defaults)\n"
+    "  --set k=v      override one key, e.g. --set optimizer.lr=0.1 --set model.hidden=256,256\n"
+    "  --resume RUN   continue a stopped or interrupted stored run (id, UUID or UUID prefix)\n"
+    "                 from its newest checkpoint; its series continue where the checkpoint was\n"
+    "  --db PATH      the run store (default: $XDG_DATA_HOME/lossstudio/runs.sqlite)\n"
+    "  --no-store     do not record the run\n"
+    "  --tag TAG      tag the new run (repeatable);  --notes TEXT  its notes\n"
+    "  --stop-after N stop cleanly, with a checkpoint, after N steps of this session (all\n"
+    "                 phases count); continue later with --resume (e.g. under a job time limit)\n"
+    "  --quiet        no progress output, only the summary\n"
+    "exit status: 0 finished, 1 failed, 2 usage, 3 stopped (Ctrl+C), 4 diverged,\n"
+    "             5 finished but not (fully) recorded in the store\n";
 
 int exitCode(core::RunStatus status) {
     switch (status) {
@@ -196,24 +211,65 @@ int exitCode(core::RunStatus status) {
     }
 }
 
+/// The value after option `args[i]`, or an empty string (and a usage message) when missing.
+bool takeValue(const QStringList& args, int& i, QString* value) {
+    if (i + 1 >= args.size()) {
+        std::fprintf(stderr, "%s needs a value\n%s", qPrintable(args[i]), kRunUsage);
+        return false;
+    }
+    *value = args[++i];
+    return true;
+}
+
 }  // namespace
 
 int runCommand(const QStringList& args) {
     QString configPath;
     QStringList overrides;
+    QString db;
+    QString resume;
+    QStringList tags;
+    QString notes;
     bool quiet = false;
+    bool store = true;
+    long long stopAfter = 0;
     for (int i = 0; i < args.size(); ++i) {
         const QString& a = args[i];
         if (a == QLatin1String("--help") || a == QLatin1String("-h")) {
             std::fputs(kRunUsage, stdout);
             return 0;
         }
+        QString value;
         if (a == QLatin1String("--set")) {
-            if (i + 1 >= args.size()) {
-                std::fprintf(stderr, "--set needs key=value\n%s", kRunUsage);
+            if (!takeValue(args, i, &value)) {
                 return 2;
             }
-            overrides << args[++i];
+            overrides << value;
+        } else if (a == QLatin1String("--db")) {
+            if (!takeValue(args, i, &db)) {
+                return 2;
+            }
+        } else if (a == QLatin1String("--resume")) {
+            if (!takeValue(args, i, &resume)) {
+                return 2;
+            }
+        } else if (a == QLatin1String("--tag")) {
+            if (!takeValue(args, i, &value)) {
+                return 2;
+            }
+            tags << value;
+        } else if (a == QLatin1String("--notes")) {
+            if (!takeValue(args, i, &notes)) {
+                return 2;
+            }
+        } else if (a == QLatin1String("--stop-after")) {
+            bool ok = false;
+            if (!takeValue(args, i, &value) || (stopAfter = value.toLongLong(&ok), !ok) || stopAfter < 1) {
+                std::fprintf(stderr, "--stop-after takes a positive number of steps\n");
+                return 2;
+            }
+        } else if (a == QLatin1String("--no-store")) {
+            store = false;
         } else if (a.startsWith(QLatin1String("--set="))) {
             overrides << a.mid(6);
         } else if (a == QLatin1String("--quiet") || a == QLatin1String("-q")) {
@@ -229,13 +285,38 @@ int runCommand(const QStringList& args) {
             return 2;
         }
     }
-    if (configPath.isEmpty()) {
+    if (!resume.isEmpty() && (!configPath.isEmpty() || !overrides.isEmpty())) {
+        std::fprintf(stderr, "--resume continues a stored run with its own config: give no "
+                             "CONFIG.json and no --set\n");
+        return 2;
+    }
+    if (!resume.isEmpty() && !store) {
+        std::fprintf(stderr, "--resume and --no-store exclude each other\n");
+        return 2;
+    }
+    if (configPath.isEmpty() && resume.isEmpty()) {
         std::fputs(kRunUsage, stderr);
         return 2;
     }
 
     core::RunConfig config;
-    if (configPath != QLatin1String("-")) {
+    std::string checkpoint;
+    const QString storeFile = storePath(db);
+    if (!resume.isEmpty()) {
+        auto plan = loadResumePlan(storeFile, resume);
+        if (!plan.ok()) {
+            std::fprintf(stderr, "cannot resume '%s': %s\n", qPrintable(resume), plan.error().c_str());
+            return 1;
+        }
+        config = plan.value().config;
+        checkpoint = std::move(plan.value().checkpoint);
+        resume = plan.value().uuid;
+        if (!quiet) {
+            std::fprintf(stderr, "resuming run %s from its checkpoint at %s step %lld\n",
+                         qPrintable(resume), qPrintable(plan.value().phase),
+                         static_cast<long long>(plan.value().step));
+        }
+    } else if (configPath != QLatin1String("-")) {
         QFile file(configPath);
         if (!file.open(QIODevice::ReadOnly)) {
             std::fprintf(stderr, "cannot read config %s: %s\n", qPrintable(configPath),
@@ -271,18 +352,34 @@ int runCommand(const QStringList& args) {
     }
 
     core::RunControl control;
-    ProgressPrinter progress(control, isatty(STDERR_FILENO) != 0, quiet);
+    ProgressPrinter progress(control, isatty(STDERR_FILENO) != 0, quiet, stopAfter);
     core::ObserverList observers;
     observers.add(&progress);
+    std::unique_ptr<RunRecorder> recorder;
+    if (store) {
+        RunRecorder::Options options;
+        options.storePath = storeFile;
+        options.resumeUuid = resume;
+        options.config = config;
+        options.tags = tags;
+        options.notes = notes;
+        recorder = std::make_unique<RunRecorder>(std::move(options));
+        observers.add(recorder.get());
+    }
 
     g_interrupted.store(false);
     auto previousInt = std::signal(SIGINT, onInterrupt);
     auto previousTerm = std::signal(SIGTERM, onInterrupt);
-    const core::Finished finished = core::Trainer::run(config, observers, control);
+    const core::Finished finished = core::Trainer::run(config, observers, control, checkpoint);
     std::signal(SIGINT, previousInt);
     std::signal(SIGTERM, previousTerm);
 
     std::printf("run:      %s\n", config.name.c_str());
+    if (recorder) {
+        std::printf("stored:   %s in %s\n",
+                    recorder->runUuid().isEmpty() ? "(not recorded)" : qPrintable(recorder->runUuid()),
+                    qPrintable(storeFile));
+    }
     std::printf("status:   %s\n", core::statusName(finished.status));
     std::printf("message:  %s\n", finished.message.c_str());
     std::printf("phase:    %s step %lld\n", core::phaseName(finished.phase),
@@ -293,6 +390,13 @@ int runCommand(const QStringList& args) {
     }
     if (finished.testAccuracy) {
         std::printf("test accuracy:       %.4f\n", *finished.testAccuracy);
+    }
+    if (recorder && recorder->errorCount() > 0) {
+        std::fprintf(stderr, "warning: %d store error(s); the first: %s\n", recorder->errorCount(),
+                     qPrintable(recorder->lastError()));
+        if (finished.status == core::RunStatus::Finished) {
+            return 5;
+        }
     }
     return exitCode(finished.status);
 }

@@ -424,6 +424,13 @@ core::Result<ResumePlan> loadResumePlan(const QString& storePath, const QString&
     if (!run) {
         return core::Error{run.error().toStdString()};
     }
+    const auto status = run.value().status;
+    if (status == storage::RunStatus::Finished || status == storage::RunStatus::Running) {
+        return core::Error{"run " + run.value().uuid.toStdString() + " is " +
+                           storage::statusName(status).toStdString() +
+                           "; only a stopped, interrupted, failed or diverged run can be resumed "
+                           "(fork it to start a new run with its config)"};
+    }
     auto config = core::parseRunConfig(run.value().configJson.toStdString());
     if (!config) {
         return core::Error{"run " + run.value().uuid.toStdString() +

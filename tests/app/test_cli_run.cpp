@@ -1,4 +1,6 @@
 // lossstudio-cli run / config as a user calls them: exit codes, summaries, errors naming the key.
+#include <lossstudio/storage/run_reader.h>
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -22,6 +24,10 @@ Outcome runCli(const QStringList& args) {
     }
     return {cli.exitCode(), QString::fromUtf8(cli.readAllStandardOutput()),
             QString::fromUtf8(cli.readAllStandardError())};
+}
+
+QString storedUuid(const QString& out) {
+    return out.section(QStringLiteral("stored:   "), 1).section(QLatin1Char(' '), 0, 0);
 }
 
 const QStringList kTiny = {QStringLiteral("--set"), QStringLiteral("data.name=synthetic"),
@@ -87,6 +93,78 @@ private Q_SLOTS:
 
         const Outcome usage = runCli({QStringLiteral("run")});
         QCOMPARE(usage.exitCode, 2);
+    }
+
+    void stoppedRunResumesItsStoredSeries() {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("runs.sqlite"));
+        const QStringList config = QStringList{QStringLiteral("run"), QStringLiteral("-")} + kTiny +
+                                   QStringList{QStringLiteral("--set"), QStringLiteral("steps=1500"),
+                                               QStringLiteral("--set"), QStringLiteral("eval_interval=100"),
+                                               QStringLiteral("--set"), QStringLiteral("optimizer.momentum=0.9"),
+                                               QStringLiteral("--db"), db, QStringLiteral("--quiet")};
+        const Outcome whole = runCli(config);
+        QVERIFY2(whole.exitCode == 0, qPrintable(whole.err));
+        // The same run stopped after 700 steps of its session (5 offline + 695 online), resumed.
+        const Outcome first = runCli(config + QStringList{QStringLiteral("--stop-after"), QStringLiteral("700")});
+        QCOMPARE(first.exitCode, 3);
+        QVERIFY2(first.out.contains(QStringLiteral("online step 695")), qPrintable(first.out));
+        const QString uuid = storedUuid(first.out);
+        const Outcome resumed = runCli({QStringLiteral("run"), QStringLiteral("--resume"), uuid.left(8),
+                                        QStringLiteral("--db"), db});
+        QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.err + resumed.out));
+        QVERIFY(resumed.out.contains(uuid));
+        QVERIFY(resumed.err.contains(QStringLiteral("resuming run")));
+
+        auto reader = lossstudio::storage::RunReader::open(db);
+        QVERIFY(reader.ok());
+        const auto wholeId = reader.value()->findRun(storedUuid(whole.out));
+        const auto splitId = reader.value()->findRun(uuid);
+        QVERIFY(wholeId.ok() && splitId.ok());
+        QCOMPARE(reader.value()->run(splitId.value()).value().status, lossstudio::storage::RunStatus::Finished);
+        for (const QString& key : {QStringLiteral("train/loss"), QStringLiteral("meta/loss"),
+                                   QStringLiteral("init/meta/loss"), QStringLiteral("validation/accuracy")}) {
+            const auto a = reader.value()->series(wholeId.value(), key);
+            const auto b = reader.value()->series(splitId.value(), key);
+            QVERIFY(a.ok() && b.ok());
+            QVERIFY2(a.value().steps.size() >= 5, qPrintable(key));  // init/: 5 offline steps
+            QCOMPARE(b.value().steps, a.value().steps);    // no gap, no duplicate
+            QCOMPARE(b.value().values, a.value().values);  // the same numbers
+        }
+        // Resuming a finished run is refused with a reason.
+        const Outcome again = runCli({QStringLiteral("run"), QStringLiteral("--resume"), uuid, QStringLiteral("--db"), db});
+        QCOMPARE(again.exitCode, 1);
+        QVERIFY2(again.err.contains(QStringLiteral("is finished")), qPrintable(again.err));
+    }
+
+    void sigtermStopsCleanlyWithACheckpoint() {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("runs.sqlite"));
+        // A million steps cannot finish before the signal arrives.
+        QProcess cli;
+        cli.start(QStringLiteral(LOSSSTUDIO_CLI_PATH),
+                  QStringList{QStringLiteral("run"), QStringLiteral("-")} + kTiny +
+                      QStringList{QStringLiteral("--set"), QStringLiteral("steps=1000000"),
+                                  QStringLiteral("--set"), QStringLiteral("eval_interval=50"),
+                                  QStringLiteral("--db"), db});
+        cli.setReadChannel(QProcess::StandardError);  // progress lines come on stderr
+        QString err;
+        while (!err.contains(QStringLiteral("online step 50/"))) {
+            QVERIFY2(cli.waitForReadyRead(120000), qPrintable(err));
+            err += QString::fromUtf8(cli.readAllStandardError());
+        }
+        cli.terminate();
+        QVERIFY(cli.waitForFinished(120000));
+        QCOMPARE(cli.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(cli.exitCode(), 3);
+        const QString out = QString::fromUtf8(cli.readAllStandardOutput());
+        QVERIFY2(out.contains(QStringLiteral("status:   stopped")), qPrintable(out));
+        auto reader = lossstudio::storage::RunReader::open(db);
+        QVERIFY(reader.ok());
+        const auto id = reader.value()->findRun(storedUuid(out));
+        QVERIFY(id.ok());
+        QCOMPARE(reader.value()->run(id.value()).value().status, lossstudio::storage::RunStatus::Stopped);
+        QVERIFY(reader.value()->latestCheckpoint(id.value()).ok());
     }
 
     void divergenceExitsNonZero() {
