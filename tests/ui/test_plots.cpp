@@ -1,6 +1,7 @@
 // The views fed by hand-made batches: step plots append only new points, follow the phase, keep
 // the faint raw curve under its EMA and leave non-positive values off a log axis; the heat map's
 // grid; the loss-curve view's follow / pin / play and the effective-loss mode; the log bridge.
+#include <QComboBox>
 #include <QSlider>
 #include <QtTest>
 #include <cmath>
@@ -156,6 +157,15 @@ private Q_SLOTS:
         QCOMPARE(cells->cell(3, 10), 1.0);  // each column scaled to [0, 1]
         view.setPhase(core::Phase::OfflineInit);
         QCOMPARE(view.columnCount(), 1);
+
+        // Left alone, a map without negative values is coloured by log value, its zeros at a floor
+        // (the smallest positive value, or six decades under the largest if that is higher).
+        ui::LossHeatmapView fresh(&data);
+        QCOMPARE(fresh.findChild<QComboBox*>(QStringLiteral("heatmapColouring"))->currentIndex(),
+                 1);
+        QCOMPARE(fresh.colorMap()->dataScaleType(), QCPAxis::stLogarithmic);
+        QVERIFY(std::fabs(fresh.colorMap()->data()->cell(3, 10) - 0.1) <
+                1e-6);  // l(1, 1) = 0: floor
     }
 
     void theCurveViewFollowsUntilPinnedAndReplays() {

@@ -318,6 +318,8 @@ private Q_SLOTS:
             }
         }
         ui::LossHeatmapView* heat = live->heatmap();
+        heat->setColouring(
+            ui::LossHeatmapView::Colouring::Value);  // cells hold the values as they are
         QCOMPARE(heat->columnCount(), int(online.size()));
         QCPColorMapData* cells = heat->colorMap()->data();
         QCOMPARE(cells->keySize(), int(online.size()));  // regular interval: one cell per snapshot

@@ -88,6 +88,7 @@ LossHeatmapView::LossHeatmapView(const RunData* data, QWidget* parent)
     layout->addLayout(controls);
 
     connect(m_curveBox, &QComboBox::currentIndexChanged, this, [this]() { rebuild(); });
+    connect(m_colourBox, &QComboBox::activated, this, [this]() { m_colouringChosen = true; });
     connect(m_colourBox, &QComboBox::currentIndexChanged, this, [this]() { rebuild(); });
     connect(m_plot, &PlotView::viewReset, this, [this]() { rebuild(); });
     rebuild();
@@ -100,6 +101,7 @@ void LossHeatmapView::setCurve(Curve curve) {
 }
 
 void LossHeatmapView::setColouring(Colouring colouring) {
+    m_colouringChosen = true;
     m_colourBox->setCurrentIndex(colouring == Colouring::Value      ? 0
                                  : colouring == Colouring::LogValue ? 1
                                                                     : 2);
@@ -162,6 +164,22 @@ void LossHeatmapView::rebuild() {
         }
     }
     const bool target = m_curveBox->currentIndex() == 0;
+    if (!m_colouringChosen) {
+        // Until the user picks one: log colours when no value is negative (a softplus output,
+        // whose zeros are float underflow; the learned loss spans decades, and linear colours
+        // show only its largest corner).
+        bool nonNegative = !columns.isEmpty();
+        bool anyPositive = false;
+        for (const LossCurve* curve : columns) {
+            for (double v : target ? curve->lossY1 : curve->lossY0) {
+                nonNegative = nonNegative && v >= 0;
+                anyPositive = anyPositive || v > 0;
+            }
+        }
+        const bool positive = nonNegative && anyPositive;
+        const QSignalBlocker block(m_colourBox);
+        m_colourBox->setCurrentIndex(positive ? 1 : 0);
+    }
     const int colouring = m_colourBox->currentIndex();
     const QString curveName = target ? tr("l(1, p)") : tr("l(0, p)");
     m_scale->axis()->setLabel(colouring == 2 ? tr("%1 scaled per step").arg(curveName) : curveName);
@@ -205,6 +223,22 @@ void LossHeatmapView::rebuild() {
     const double p1 = columns.front()->p.back();
     data->setRange(QCPRange(first, first + interval * (cells - 1)), QCPRange(p0, p1));
     const double nan = std::numeric_limits<double>::quiet_NaN();
+    // Log colours: zeros (softplus underflow) sit at a floor six decades under the largest value
+    // rather than vanishing; negative values have no colour.
+    double floor = 0;
+    if (colouring == 1) {
+        double smallest = std::numeric_limits<double>::infinity();
+        double largest = 0;
+        for (const LossCurve* curve : columns) {
+            for (double v : target ? curve->lossY1 : curve->lossY0) {
+                if (v > 0 && std::isfinite(v)) {
+                    smallest = std::min(smallest, v);
+                    largest = std::max(largest, v);
+                }
+            }
+        }
+        floor = largest > 0 ? std::max(smallest, largest * 1e-6) : 0;
+    }
     qsizetype next = 0;
     const LossCurve* current = columns.front();
     double low = std::numeric_limits<double>::infinity();
@@ -224,8 +258,8 @@ void LossHeatmapView::rebuild() {
         }
         for (int v = 0; v < points && v < values.size(); ++v) {
             double z = values[v];
-            if (colouring == 1 && !(z > 0)) {
-                z = nan;
+            if (colouring == 1) {
+                z = z >= 0 && floor > 0 ? std::max(z, floor) : nan;
             } else if (colouring == 2) {
                 z = colHigh > colLow ? (z - colLow) / (colHigh - colLow) : 0.0;
             }

@@ -16,8 +16,9 @@ class PlotView;
 
 /// A heat map of the learned loss over (training step, p): one column per snapshot of the shown
 /// phase, growing to the right as snapshots arrive. Shows l(1, p) or l(0, p), coloured by value,
-/// by log value, or by shape (each column scaled to [0, 1], so a change of shape stays visible
-/// while the loss's scale grows). A vertical line marks the snapshot the curve view shows.
+/// by log value (the default while every value is positive), or by shape (each column scaled to [0,
+/// 1], so a change of shape stays visible while the loss's scale grows). A vertical line marks the
+/// snapshot the curve view shows.
 ///
 /// Thread affinity: GUI thread. The RunData is not owned and must outlive the view.
 class LossHeatmapView final : public QWidget {
@@ -37,6 +38,8 @@ public:
     int columnCount() const { return m_columns; }
 
     void setCurve(Curve curve);
+    /// Fixes the colouring. Until it is set (here or by the user), the map uses log colours when
+    /// every value is positive, else linear ones.
     void setColouring(Colouring colouring);
     /// OfflineInit shows Phase A's snapshots, Search TaylorGLO's (one per generation), Online /
     /// Training the training phase's.
@@ -60,6 +63,7 @@ private:
     QComboBox* m_colourBox = nullptr;
     core::Phase m_phase = core::Phase::Online;
     int m_columns = 0;
+    bool m_colouringChosen = false;
 };
 
 }  // namespace lossstudio::ui
