@@ -117,7 +117,8 @@ private:
     /// Sends a whole AdaLFL-like run (offline-init 1..20, online 1..50) to `observer`; returns the
     /// metric samples the live view would have made of it.
     std::vector<core::MetricSample> sendRun(core::Observer& observer,
-                                            const core::RunConfig& config) {
+                                            const core::RunConfig& config,
+                                            core::RunStatus end = core::RunStatus::Finished) {
         std::vector<core::MetricSample> samples;
         observer.onPhaseChanged({core::Phase::Setup, 0, "loading data and building the model"});
         observer.onRunStarted(started(config));
@@ -162,8 +163,9 @@ private:
             }
         }
         core::Finished finished;
-        finished.status = core::RunStatus::Finished;
-        finished.message = "finished 50 steps; test accuracy 0.85";
+        finished.status = end;
+        finished.message = end == core::RunStatus::Finished ? "finished 50 steps; test accuracy 0.85"
+                                                            : "stopped at step 50 (online)";
         finished.phase = core::Phase::Online;
         finished.step = 50;
         observer.onFinished(finished);
@@ -274,8 +276,18 @@ private Q_SLOTS:
         QString uuid;
         {
             RunRecorder first({store, {}, {}, {}, {}, {}, {}});
-            sendRun(first, config);
+            sendRun(first, config, core::RunStatus::Stopped);
             uuid = first.runUuid();
+        }
+        // A finished run cannot be resumed; a stopped one can.
+        {
+            const QString other = path("finished.sqlite");
+            RunRecorder done({other, {}, {}, {}, {}, {}, {}});
+            sendRun(done, config);
+            const auto refused = app::loadResumePlan(other, done.runUuid());
+            QVERIFY(!refused.ok());
+            QVERIFY2(QString::fromStdString(refused.error()).contains(QStringLiteral("is finished")),
+                     refused.error().c_str());
         }
         // What the studio does to resume: the config and newest checkpoint from the store.
         const auto plan = app::loadResumePlan(store, uuid.left(8));

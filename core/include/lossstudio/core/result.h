@@ -23,8 +23,13 @@ public:
     explicit operator bool() const { return ok(); }
     const T& value() const& { return std::get<T>(m_state); }
     T& value() & { return std::get<T>(m_state); }
-    T&& value() && { return std::get<T>(std::move(m_state)); }
-    const std::string& error() const { return std::get<Error>(m_state).message; }
+    /// By value, so `for (auto& x : f().value())` does not dangle.
+    T value() && { return std::get<T>(std::move(m_state)); }
+    /// The message; empty when ok (safe to call either way, e.g. in a test's failure text).
+    const std::string& error() const {
+        static const std::string kNone;
+        return ok() ? kNone : std::get<Error>(m_state).message;
+    }
 
 private:
     std::variant<T, Error> m_state;
@@ -39,7 +44,11 @@ public:
 
     bool ok() const { return !m_error.has_value(); }
     explicit operator bool() const { return ok(); }
-    const std::string& error() const { return *m_error; }
+    /// The message; empty when ok.
+    const std::string& error() const {
+        static const std::string kNone;
+        return m_error ? *m_error : kNone;
+    }
 
 private:
     std::optional<std::string> m_error;
