@@ -60,8 +60,8 @@ public:
     bool exportPng(const QString& path);
     bool exportPdf(const QString& path);
     /// Every graph as rows "series, x, y" and every colour map as "x, y, z", with the axis labels
-    /// as column names.
-    bool exportCsv(const QString& path) const;
+    /// as column names. Views that draw decimated data override it to write the stored values.
+    virtual bool exportCsv(const QString& path) const;
 
     QString title() const { return m_titleText; }
 
