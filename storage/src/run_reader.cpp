@@ -781,6 +781,27 @@ Result<QVector<EventRecord>> RunReader::events(qint64 runId) {
     return out;
 }
 
+Result<QHash<qint64, int>> RunReader::countEvents(const QVector<qint64>& runIds,
+                                                  const QString& kind) {
+    QHash<qint64, int> out;
+    if (runIds.isEmpty()) {
+        return out;
+    }
+    // One lookup per run on events_run_step; the ids are numbers, written into the statement.
+    auto q = m_impl->run(QStringLiteral("SELECT run_id, count(*) FROM events WHERE run_id IN (%1) "
+                                        "AND kind = ? GROUP BY run_id")
+                             .arg(idList(runIds)),
+                         {kind}, QStringLiteral("counting events"));
+    if (!q) {
+        return q.takeError();
+    }
+    QSqlQuery& rows = q.value();
+    while (rows.next()) {
+        out.insert(rows.value(0).toLongLong(), rows.value(1).toInt());
+    }
+    return out;
+}
+
 Result<QVector<Checkpoint>> RunReader::checkpoints(qint64 runId) {
     auto q = m_impl->run(QStringLiteral("SELECT id, step, phase, created_at, length(data) FROM "
                                         "checkpoints WHERE run_id = ? ORDER BY id DESC"),

@@ -91,6 +91,16 @@ private Q_SLOTS:
                 QVERIFY(
                     writer->appendMetric(QStringLiteral("test/accuracy"), 100, 1, accuracy).ok());
             }
+            // Every run has a "started" event; every ninth warned (twice when i is odd).
+            QVERIFY(writer->addEvent({0, QStringLiteral("online"), QStringLiteral("started"), {},
+                                      QStringLiteral("started"), 0})
+                        .ok());
+            for (int w = 0; i % 9 == 0 && w < 1 + i % 2; ++w) {
+                QVERIFY(writer->addEvent({10 + w, QStringLiteral("online"),
+                                          QStringLiteral("warning"), QStringLiteral("divergence"),
+                                          QStringLiteral("non-finite loss"), 1})
+                            .ok());
+            }
             const RunStatus status = statuses.at(i % 4);
             QVERIFY(writer->finishRun(status, QString()).ok());
             m_runs.push_back({h.id, h.uuid, n, status, hasAccuracy, accuracy});
@@ -315,6 +325,27 @@ private Q_SLOTS:
             const Made& m = r.id == m_runs.at(1).id ? m_runs.at(1) : m_runs.at(2);
             QCOMPARE(r.latest.value(QStringLiteral("test/accuracy")).value, m.accuracy);
         }
+    }
+
+    void eventCountsFlagTheRunsThatWarned() {
+        QVector<qint64> all;
+        QHash<qint64, int> expected;
+        for (int i = 0; i < m_runs.size(); ++i) {
+            all << m_runs.at(i).id;
+            if (i % 9 == 0) {
+                expected.insert(m_runs.at(i).id, 1 + i % 2);
+            }
+        }
+        auto warned = m_reader->countEvents(all, QStringLiteral("warning"));
+        QVERIFY2(warned.ok(), qPrintable(warned.error()));
+        QCOMPARE(warned.value(), expected);
+        // Only the runs asked about; an empty list asks nothing.
+        auto some = m_reader->countEvents({m_runs.at(9).id, m_runs.at(10).id},
+                                          QStringLiteral("warning"));
+        QCOMPARE(some.value(), (QHash<qint64, int>{{m_runs.at(9).id, 2}}));
+        QVERIFY(m_reader->countEvents({}, QStringLiteral("warning")).value().isEmpty());
+        QCOMPARE(m_reader->countEvents(all, QStringLiteral("started")).value().size(),
+                 m_runs.size());
     }
 
     void distinctValuesFeedTheFilterMenus() {

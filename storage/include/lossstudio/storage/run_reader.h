@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHash>
 #include <QString>
 #include <QStringList>
 #include <QVector>
@@ -79,6 +80,9 @@ public:
     Result<QVector<Snapshot>> snapshots(qint64 runId, const QString& kind);
     /// Events in step order (then in the order they were written).
     Result<QVector<EventRecord>> events(qint64 runId);
+    /// How many events of `kind` (e.g. "warning") each of `runIds` has, in one query (run lists
+    /// flag runs that warned). Runs without any are left out of the map.
+    Result<QHash<qint64, int>> countEvents(const QVector<qint64>& runIds, const QString& kind);
     /// Checkpoints, newest first, without their data.
     Result<QVector<Checkpoint>> checkpoints(qint64 runId);
     /// The newest checkpoint with its data (to resume); NotFound if the run has none.
