@@ -92,13 +92,19 @@ private Q_SLOTS:
                     writer->appendMetric(QStringLiteral("test/accuracy"), 100, 1, accuracy).ok());
             }
             // Every run has a "started" event; every ninth warned (twice when i is odd).
-            QVERIFY(writer->addEvent({0, QStringLiteral("online"), QStringLiteral("started"), {},
-                                      QStringLiteral("started"), 0})
+            QVERIFY(writer
+                        ->addEvent({0,
+                                    QStringLiteral("online"),
+                                    QStringLiteral("started"),
+                                    {},
+                                    QStringLiteral("started"),
+                                    0})
                         .ok());
             for (int w = 0; i % 9 == 0 && w < 1 + i % 2; ++w) {
-                QVERIFY(writer->addEvent({10 + w, QStringLiteral("online"),
-                                          QStringLiteral("warning"), QStringLiteral("divergence"),
-                                          QStringLiteral("non-finite loss"), 1})
+                QVERIFY(writer
+                            ->addEvent({10 + w, QStringLiteral("online"), QStringLiteral("warning"),
+                                        QStringLiteral("divergence"),
+                                        QStringLiteral("non-finite loss"), 1})
                             .ok());
             }
             const RunStatus status = statuses.at(i % 4);
@@ -340,8 +346,8 @@ private Q_SLOTS:
         QVERIFY2(warned.ok(), qPrintable(warned.error()));
         QCOMPARE(warned.value(), expected);
         // Only the runs asked about; an empty list asks nothing.
-        auto some = m_reader->countEvents({m_runs.at(9).id, m_runs.at(10).id},
-                                          QStringLiteral("warning"));
+        auto some =
+            m_reader->countEvents({m_runs.at(9).id, m_runs.at(10).id}, QStringLiteral("warning"));
         QCOMPARE(some.value(), (QHash<qint64, int>{{m_runs.at(9).id, 2}}));
         QVERIFY(m_reader->countEvents({}, QStringLiteral("warning")).value().isEmpty());
         QCOMPARE(m_reader->countEvents(all, QStringLiteral("started")).value().size(),
