@@ -84,6 +84,17 @@ EngineController::~EngineController() {
 
 void EngineController::setObserverFactory(ObserverFactory factory) {
     Q_ASSERT(!isActive());
+    if (!factory) {
+        m_factory = nullptr;
+        return;
+    }
+    m_factory = [factory = std::move(factory)](const core::RunConfig& config, const StartOptions&) {
+        return factory(config);
+    };
+}
+
+void EngineController::setRunObserverFactory(RunObserverFactory factory) {
+    Q_ASSERT(!isActive());
     m_factory = std::move(factory);
 }
 
@@ -122,10 +133,15 @@ QString EngineController::stateName(State state) {
 }
 
 bool EngineController::start(const core::RunConfig& config) {
+    return start(config, StartOptions{});
+}
+
+bool EngineController::start(const core::RunConfig& config, const StartOptions& options) {
     if (isActive()) {
         return false;
     }
     m_config = config;
+    m_options = options;
     if (m_config.name.empty()) {
         m_config.name = core::defaultRunName(m_config);
     }
@@ -138,43 +154,43 @@ bool EngineController::start(const core::RunConfig& config) {
     // Everything the worker touches is captured by value or owned by the controller until the
     // thread has ended (onWorkerEnded / the destructor wait for it).
     core::RunControl* control = m_control.get();
-    m_thread =
-        QThread::create([bridge = m_bridge, control, config = m_config, factory = m_factory]() {
+    m_thread = QThread::create([bridge = m_bridge, control, config = m_config, options = m_options,
+                                factory = m_factory]() {
+        try {
+            std::unique_ptr<core::Observer> extra;
             try {
-                std::unique_ptr<core::Observer> extra;
-                try {
-                    if (factory) {
-                        extra = factory(config);
-                    }
-                } catch (const std::exception& e) {
-                    core::Finished failed;
-                    failed.status = core::RunStatus::Failed;
-                    failed.message = std::string("the run could not start: ") + e.what();
-                    core::logger("ui")->error("{}", failed.message);
-                    bridge->onFinished(failed);
-                    return;
+                if (factory) {
+                    extra = factory(config, options);
                 }
-                core::ObserverList observers;
-                observers.add(bridge.get());
-                if (extra) {
-                    observers.add(extra.get());
-                }
-                core::Trainer::run(config, observers, *control);
-                extra.reset();  // the recorder closes its store connection on its own thread
             } catch (const std::exception& e) {
                 core::Finished failed;
                 failed.status = core::RunStatus::Failed;
-                failed.message = std::string("engine thread: ") + e.what();
+                failed.message = std::string("the run could not start: ") + e.what();
                 core::logger("ui")->error("{}", failed.message);
                 bridge->onFinished(failed);
-            } catch (...) {
-                core::Finished failed;
-                failed.status = core::RunStatus::Failed;
-                failed.message = "engine thread: unknown error";
-                core::logger("ui")->error("{}", failed.message);
-                bridge->onFinished(failed);
+                return;
             }
-        });
+            core::ObserverList observers;
+            observers.add(bridge.get());
+            if (extra) {
+                observers.add(extra.get());
+            }
+            core::Trainer::run(config, observers, *control, options.checkpoint);
+            extra.reset();  // the recorder closes its store connection on its own thread
+        } catch (const std::exception& e) {
+            core::Finished failed;
+            failed.status = core::RunStatus::Failed;
+            failed.message = std::string("engine thread: ") + e.what();
+            core::logger("ui")->error("{}", failed.message);
+            bridge->onFinished(failed);
+        } catch (...) {
+            core::Finished failed;
+            failed.status = core::RunStatus::Failed;
+            failed.message = "engine thread: unknown error";
+            core::logger("ui")->error("{}", failed.message);
+            bridge->onFinished(failed);
+        }
+    });
     m_thread->setObjectName(QStringLiteral("engine"));
     QThread* thread = m_thread;
     connect(thread, &QThread::finished, this, [this, thread]() {

@@ -81,6 +81,24 @@ void RunData::appendSnapshots(const std::vector<core::LossSnapshot>& snapshots) 
     Q_EMIT changed(change);
 }
 
+void RunData::appendSeries(const std::map<QString, SeriesData>& series) {
+    RunDataChange change;
+    for (const auto& [key, points] : series) {
+        if (points.steps.isEmpty()) {
+            continue;
+        }
+        SeriesData& target = m_series[key];
+        if (target.steps.isEmpty()) {
+            target = points;  // implicitly shared: no copy
+        } else {
+            target.steps += points.steps;
+            target.values += points.values;
+        }
+        change.keys.insert(key);
+    }
+    Q_EMIT changed(change);
+}
+
 int RunData::classes() const {
     return m_started ? m_started->classes : 0;
 }

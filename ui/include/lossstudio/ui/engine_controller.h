@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include <lossstudio/core/events.h>
 #include <lossstudio/core/run_config.h>
@@ -46,11 +47,27 @@ public:
     };
     Q_ENUM(State)
 
+    /// How a run starts besides its config: what it continues and where the app records it.
+    /// Value type, handed to the observer factory as it is.
+    struct StartOptions {
+        /// CheckpointSaved::data of an earlier run of the same config to resume from (empty: a
+        /// new run).
+        std::string checkpoint;
+        /// The run store the app records this run in (empty: the app's default).
+        QString storePath;
+        /// The stored run this one continues (with `checkpoint`); empty: record a new run.
+        QString resumeRunUuid;
+    };
+
     /// Makes an extra engine-thread observer for a run (e.g. the store recorder). Called on the
     /// engine thread before the run starts; the observer is destroyed on that thread after the
     /// run's Finished event. May return nullptr (nothing extra). If it throws, the run does not
     /// start and ends Failed with the exception's message.
     using ObserverFactory = std::function<std::unique_ptr<core::Observer>(const core::RunConfig&)>;
+    /// The same, also told the run's StartOptions (the recorder needs the store and the run it
+    /// continues).
+    using RunObserverFactory =
+        std::function<std::unique_ptr<core::Observer>(const core::RunConfig&, const StartOptions&)>;
 
     explicit EngineController(QObject* parent = nullptr);
     /// Stops a running engine and waits for the worker thread (a last resort: callers should
@@ -59,6 +76,8 @@ public:
 
     /// Sets the factory used by every later start(). Not while a run is active.
     void setObserverFactory(ObserverFactory factory);
+    /// Sets a factory that also sees the StartOptions (replaces setObserverFactory's).
+    void setRunObserverFactory(RunObserverFactory factory);
     /// Hand-over period of the event batches in ms (default 33, ~30 Hz).
     void setFrameInterval(int milliseconds);
 
@@ -75,6 +94,11 @@ public:
     /// Starts a run of `config` (already validated by the caller; the engine validates again and
     /// fails the run with the key named). Returns false if a run is active.
     bool start(const core::RunConfig& config);
+    /// Starts a run with options: resuming from `options.checkpoint` continues that run's steps
+    /// (the engine checks that the checkpoint fits the config and fails the run if not).
+    bool start(const core::RunConfig& config, const StartOptions& options);
+    /// The options of the current (or last) run.
+    const StartOptions& startOptions() const { return m_options; }
     /// Asks the engine to pause at the next step boundary; state goes Pausing, then Paused once
     /// the engine is parked.
     void pause();
@@ -104,8 +128,9 @@ private:
     void onWorkerEnded();
     void setState(State state);
 
-    ObserverFactory m_factory;
+    RunObserverFactory m_factory;
     core::RunConfig m_config;
+    StartOptions m_options;
     core::Finished m_finished;
     bool m_haveFinished = false;
     State m_state = State::Idle;

@@ -74,6 +74,9 @@ public:
     void appendSamples(const std::vector<core::MetricSample>& samples);
     /// Replay: adds snapshots in step order. Emits changed() once.
     void appendSnapshots(const std::vector<core::LossSnapshot>& snapshots);
+    /// Replay: adds whole series by key (e.g. read from the store), each after what its key
+    /// holds; a new key takes the vectors without copying them. Emits changed() once.
+    void appendSeries(const std::map<QString, SeriesData>& series);
 
     const core::RunConfig& config() const { return m_config; }
     const std::optional<core::RunStarted>& started() const { return m_started; }
