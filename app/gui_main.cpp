@@ -165,14 +165,17 @@ int main(int argc, char* argv[]) {
         }
 
         // Every run started here is recorded in the store, by a recorder that lives on the
-        // engine thread (made and destroyed there by the controller).
+        // engine thread (made and destroyed there by the controller). The window says which store
+        // (the runs browser may switch to another) and which stored run a resumed run continues.
         const QString store = lossstudio::app::storePath(parser.value(dbOption));
         window.setStorePath(store);
         const QPointer<MainWindow> target(&window);
-        window.controller()->setObserverFactory(
-            [store, target](const lossstudio::core::RunConfig& config) {
+        window.controller()->setRunObserverFactory(
+            [store, target](const lossstudio::core::RunConfig& config,
+                            const EngineController::StartOptions& start) {
                 lossstudio::app::RunRecorder::Options options;
-                options.storePath = store;
+                options.storePath = start.storePath.isEmpty() ? store : start.storePath;
+                options.resumeUuid = start.resumeRunUuid;
                 options.config = config;
                 options.onError = [target](const QString& message) {  // engine thread: hand it over
                     QMetaObject::invokeMethod(
@@ -185,6 +188,21 @@ int main(int argc, char* argv[]) {
                         Qt::QueuedConnection);
                 };
                 return std::make_unique<lossstudio::app::RunRecorder>(std::move(options));
+            });
+        window.setResumeLoader(
+            [](const QString& storePath,
+               const QString& runUuid) -> lossstudio::core::Result<lossstudio::ui::ResumeRequest> {
+                auto plan = lossstudio::app::loadResumePlan(storePath, runUuid);
+                if (!plan) {
+                    return lossstudio::core::Error{plan.error()};
+                }
+                lossstudio::ui::ResumeRequest request;
+                request.config = std::move(plan.value().config);
+                request.checkpoint = std::move(plan.value().checkpoint);
+                request.uuid = plan.value().uuid;
+                request.step = plan.value().step;
+                request.phase = plan.value().phase;
+                return request;
             });
 
         const bool screenshots = parser.isSet(screenshotOption);

@@ -5,6 +5,7 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QGuiApplication>
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenuBar>
@@ -13,6 +14,8 @@
 #include <QShortcut>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTabWidget>
+#include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
 #include <cmath>
@@ -20,13 +23,19 @@
 #include <lossstudio/core/logging.h>
 #include <lossstudio/core/metric_keys.h>
 #include <lossstudio/core/version.h>
+#include <lossstudio/storage/run_reader.h>
 
+#include "lossstudio/ui/compare_view.h"
 #include "lossstudio/ui/experiment_panel.h"
 #include "lossstudio/ui/live_view.h"
 #include "lossstudio/ui/log_bridge.h"
 #include "lossstudio/ui/log_panel.h"
 #include "lossstudio/ui/plot_view.h"
+#include "lossstudio/ui/replay.h"
+#include "lossstudio/ui/replay_view.h"
 #include "lossstudio/ui/run_data.h"
+#include "lossstudio/ui/runs_browser.h"
+#include "lossstudio/ui/store_session.h"
 
 namespace lossstudio::ui {
 namespace {
@@ -72,8 +81,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_data = new RunData(this);
     m_controller = new EngineController(this);
 
+    m_session = new StoreSession(this);
     m_live = new LiveView(m_data, this);
-    setCentralWidget(m_live);
+    m_browser = new RunsBrowser(m_session, this);
+    m_replay = new ReplayView(this);
+    m_compare = new CompareView(m_session, this);
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("mainTabs"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(m_live, tr("Live"));
+    m_tabs->addTab(m_browser, tr("Runs"));
+    m_tabs->addTab(m_replay, tr("Replay"));
+    m_tabs->addTab(m_compare, tr("Compare"));
+    setCentralWidget(m_tabs);
 
     m_panel = new ExperimentPanel(this);
     m_panelDock = new QDockWidget(tr("Experiment"), this);
@@ -100,6 +120,29 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(m_controller, &EngineController::stateChanged, this, &MainWindow::onStateChanged);
     connect(m_controller, &EngineController::runFinished, this, &MainWindow::onRunFinished);
     connect(m_controller, &EngineController::warningRaised, this, &MainWindow::onWarning);
+    // The browser follows the runs of this studio: a run appears once the recorder created it
+    // (shortly after the engine started) and shows its end when the worker is done.
+    connect(m_controller, &EngineController::stateChanged, this, [this](EngineController::State s) {
+        if (s == EngineController::State::Running) {
+            QTimer::singleShot(1000, m_session, &StoreSession::notifyRunsChanged);
+        }
+    });
+    connect(m_controller, &EngineController::runFinished, m_session,
+            &StoreSession::notifyRunsChanged);
+    connect(m_session, &StoreSession::storeChanged, this, [this](const QString& path) {
+        if (!path.isEmpty()) {
+            m_storePath = path;  // runs started from now on are recorded there
+        }
+        updateResumeAvailability();
+    });
+    connect(m_browser, &RunsBrowser::openRequested, this, &MainWindow::openStoredRun);
+    connect(m_browser, &RunsBrowser::resumeRequested, this, &MainWindow::resumeStoredRun);
+    connect(m_browser, &RunsBrowser::forkRequested, this, &MainWindow::forkStoredRun);
+    connect(m_browser, &RunsBrowser::compareRequested, this, &MainWindow::compareRuns);
+    connect(m_browser, &RunsBrowser::message, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 10000); });
+    connect(m_replay, &ReplayView::resumeRequested, this, &MainWindow::resumeStoredRun);
+    connect(m_replay, &ReplayView::forkRequested, this, &MainWindow::forkStoredRun);
     connect(m_panel, &ExperimentPanel::validityChanged, this, [this]() { updateActions(); });
     connect(m_panel, &ExperimentPanel::configChanged, this, [this]() {
         if (!m_controller->isActive()) {
@@ -159,9 +202,14 @@ void MainWindow::buildActions() {
     connect(save, &QAction::triggered, this, &MainWindow::saveConfig);
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
+    auto* openStore = new QAction(tr("Open run &store\u2026"), this);
+    connect(openStore, &QAction::triggered, m_browser, &RunsBrowser::chooseStore);
+
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(load);
     file->addAction(save);
+    file->addSeparator();
+    file->addAction(openStore);
     file->addSeparator();
     file->addAction(quit);
     QMenu* run = menuBar()->addMenu(tr("&Run"));
@@ -169,6 +217,12 @@ void MainWindow::buildActions() {
     run->addAction(m_pause);
     run->addAction(m_stop);
     QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        QAction* tab = view->addAction(m_tabs->tabText(i));
+        tab->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+        connect(tab, &QAction::triggered, this, [this, i]() { m_tabs->setCurrentIndex(i); });
+    }
+    view->addSeparator();
     view->addAction(m_panelDock->toggleViewAction());
     view->addAction(m_logDock->toggleViewAction());
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -254,7 +308,147 @@ void MainWindow::buildStatusBar() {
 
 void MainWindow::setStorePath(const QString& path) {
     m_storePath = path;
+    if (storage::Status s = m_session->open(path); !s) {
+        statusBar()->showMessage(tr("The run store cannot be opened: %1").arg(s.error()), 30000);
+        return;
+    }
     statusBar()->showMessage(tr("Ready: runs are recorded in %1").arg(path), 10000);
+}
+
+void MainWindow::setResumeLoader(ResumeLoader loader) {
+    m_resumeLoader = std::move(loader);
+    updateResumeAvailability();
+}
+
+void MainWindow::updateResumeAvailability() {
+    const bool active = m_controller->isActive();
+    const QString reason = active                     ? tr("A run is active; stop it first")
+                           : !m_resumeLoader          ? tr("This studio cannot resume runs")
+                           : !m_session->isWritable() ? tr("The run store is read-only")
+                                                      : QString();
+    m_browser->setResumeAvailable(reason.isEmpty(), reason);
+    m_replay->setResumeEnabled(reason.isEmpty(), reason);
+}
+
+void MainWindow::showError(const QString& title, const QString& text, const char* objectName) {
+    core::logger("ui")->error("{}: {}", title.toStdString(), text.toStdString());
+    statusBar()->showMessage(title + QStringLiteral(": ") + text, 30000);
+    auto* box = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
+    box->setObjectName(QLatin1String(objectName));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();  // not modal-blocking: the event loop (and tests) keep running
+}
+
+bool MainWindow::openStoredRun(qint64 runId) {
+    storage::RunReader* reader = m_session->reader();
+    if (reader == nullptr) {
+        return false;
+    }
+    QGuiApplication::setOverrideCursor(Qt::WaitCursor);
+    auto run = loadStoredRun(*reader, runId);
+    QGuiApplication::restoreOverrideCursor();
+    if (!run) {
+        showError(tr("Cannot replay the run"), run.error(), "replayError");
+        return false;
+    }
+    m_replay->showRun(run.value());
+    updateResumeAvailability();
+    m_tabs->setCurrentWidget(m_replay);
+    statusBar()->showMessage(
+        tr("Replaying %1: %2 metric points").arg(run.value().record.name).arg(run.value().points),
+        10000);
+    return true;
+}
+
+bool MainWindow::resumeStoredRun(qint64 runId) {
+    storage::RunReader* reader = m_session->reader();
+    if (m_controller->isActive()) {
+        showError(tr("Cannot resume"), tr("A run is active; stop it first."), "resumeError");
+        return false;
+    }
+    if (reader == nullptr || !m_resumeLoader) {
+        showError(tr("Cannot resume"), tr("This studio cannot resume runs."), "resumeError");
+        return false;
+    }
+    auto record = reader->run(runId);
+    if (!record) {
+        showError(tr("Cannot resume"), record.error(), "resumeError");
+        return false;
+    }
+    auto plan = m_resumeLoader(m_session->path(), record.value().uuid);
+    if (!plan) {
+        showError(tr("Cannot resume"), QString::fromStdString(plan.error()), "resumeError");
+        return false;
+    }
+    // The stored part up to the checkpoint: the recorder drops what came after it, and the
+    // engine's events continue from there.
+    auto stored = loadStoredRun(
+        *reader, runId,
+        ReplayLimit{core::phaseFromName(plan.value().phase.toStdString()), plan.value().step});
+    if (!stored) {
+        showError(tr("Cannot resume"), stored.error(), "resumeError");
+        return false;
+    }
+    m_warnings = 0;
+    m_warningLabel->clear();
+    m_warningLabel->setVisible(false);
+    m_etaLabel->clear();
+    m_accuracyLabel->clear();
+    EngineController::StartOptions options;
+    options.checkpoint = plan.value().checkpoint;
+    options.storePath = m_session->path();
+    options.resumeRunUuid = plan.value().uuid;
+    if (!m_controller->start(plan.value().config, options)) {
+        return false;
+    }
+    appendStoredRun(*m_data, stored.value());
+    m_tabs->setCurrentWidget(m_live);
+    setWindowTitle(tr("LossStudio — %1").arg(QString::fromStdString(m_controller->config().name)));
+    statusBar()->showMessage(tr("Resuming %1 after %2 step %3\u2026")
+                                 .arg(record.value().name, plan.value().phase)
+                                 .arg(plan.value().step));
+    return true;
+}
+
+bool MainWindow::forkStoredRun(qint64 runId) {
+    storage::RunReader* reader = m_session->reader();
+    if (reader == nullptr) {
+        return false;
+    }
+    auto record = reader->run(runId);
+    if (!record) {
+        showError(tr("Cannot fork"), record.error(), "forkError");
+        return false;
+    }
+    auto config = core::parseRunConfig(record.value().configJson.toStdString());
+    if (!config) {
+        showError(tr("Cannot fork"),
+                  tr("The run's config cannot be read by this build: %1")
+                      .arg(QString::fromStdString(config.error())),
+                  "forkError");
+        return false;
+    }
+    config.value().name = (record.value().name + QStringLiteral("-fork")).toStdString();
+    m_panel->setConfig(config.value());
+    m_panelDock->show();
+    m_panelDock->raise();
+    statusBar()->showMessage(
+        tr("The experiment form holds a copy of %1's config; change it and press Start (F5)")
+            .arg(record.value().name),
+        15000);
+    return true;
+}
+
+bool MainWindow::compareRuns(const QVector<qint64>& runIds) {
+    QGuiApplication::setOverrideCursor(Qt::WaitCursor);
+    const storage::Status s = m_compare->setRuns(runIds);
+    QGuiApplication::restoreOverrideCursor();
+    if (!s) {
+        showError(tr("Cannot compare"), s.error(), "compareError");
+        return false;
+    }
+    m_tabs->setCurrentWidget(m_compare);
+    return true;
 }
 
 void MainWindow::showStoreError(const QString& message) {
@@ -286,7 +480,9 @@ bool MainWindow::startRun() {
     m_accuracyLabel->clear();
     m_stepLabel->clear();
     m_phaseLabel->setText(phaseTitle(core::Phase::Setup));
-    const bool started = m_controller->start(m_panel->config());
+    EngineController::StartOptions options;
+    options.storePath = m_storePath;
+    const bool started = m_controller->start(m_panel->config(), options);
     if (started) {
         setWindowTitle(
             tr("LossStudio \u2014 %1").arg(QString::fromStdString(m_controller->config().name)));
@@ -416,6 +612,7 @@ void MainWindow::updateActions() {
                                : tr("Pause at the next step (F6, or Space on a plot)"));
     m_stop->setEnabled(active && state != State::Stopping);
     m_panel->setEditable(!active);
+    updateResumeAvailability();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

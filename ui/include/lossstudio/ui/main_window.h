@@ -2,28 +2,51 @@
 
 #include <QMainWindow>
 #include <QString>
+#include <QVector>
+#include <functional>
+#include <string>
 
 #include <lossstudio/core/events.h>
+#include <lossstudio/core/result.h>
+#include <lossstudio/core/run_config.h>
 #include <lossstudio/ui/engine_controller.h>
 
 class QAction;
 class QDockWidget;
 class QLabel;
 class QProgressBar;
+class QTabWidget;
 
 namespace lossstudio::ui {
 
+class CompareView;
 class ExperimentPanel;
 class LiveView;
 class LogBridge;
 class LogPanel;
+class ReplayView;
 class RunData;
+class RunsBrowser;
+class StoreSession;
 
-/// The studio's main window: the experiment panel (left dock), the live view (centre), the log
-/// panel (bottom dock), run control (toolbar, Run menu, F5 / F6 / Shift+F5, Space on a plot) and
-/// the run's progress, phase, step, ETA, accuracy and warnings in the status bar. Owns the
-/// EngineController, the RunData the views show and the LogBridge. Closing during a run asks,
-/// then stops the run (the engine saves a checkpoint) and closes once the worker has ended.
+/// What resuming a stored run needs (the app reads it with app::loadResumePlan, which refuses
+/// finished and running runs). Value type.
+struct ResumeRequest {
+    core::RunConfig config;
+    std::string checkpoint;  ///< the run's newest checkpoint
+    QString uuid;            ///< the stored run the recorder continues
+    qint64 step = 0;         ///< where the checkpoint was taken
+    QString phase;
+};
+
+/// The studio's main window: the experiment panel (left dock); in the centre the tabs Live (the
+/// live view), Runs (the runs browser over the store), Replay (a stored run in the live view's
+/// widgets) and Compare; the log panel (bottom dock), run control (toolbar, Run menu, F5 / F6 /
+/// Shift+F5, Space on a plot) and the run's progress, phase, step, ETA, accuracy and warnings in
+/// the status bar. Owns the EngineController, the RunData the views show, the StoreSession and
+/// the LogBridge. A stored run resumes in the Live tab: its stored part first, then the engine's
+/// new steps. Closing during a run asks, then stops the run (the engine saves a checkpoint) and
+/// closes once the worker has ended.
 ///
 /// Thread affinity: GUI thread.
 class MainWindow final : public QMainWindow {
@@ -31,6 +54,10 @@ class MainWindow final : public QMainWindow {
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
+    /// Reads a ResumeRequest for the run `runUuid` of the store at `storePath`.
+    using ResumeLoader = std::function<core::Result<ResumeRequest>(const QString& storePath,
+                                                                   const QString& runUuid)>;
+
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
@@ -42,9 +69,30 @@ public:
     QAction* startAction() const { return m_start; }
     QAction* pauseAction() const { return m_pause; }
     QAction* stopAction() const { return m_stop; }
+    QTabWidget* tabs() const { return m_tabs; }
+    StoreSession* storeSession() const { return m_session; }
+    RunsBrowser* runsBrowser() const { return m_browser; }
+    ReplayView* replayView() const { return m_replay; }
+    CompareView* compareView() const { return m_compare; }
 
-    /// Shows where runs are recorded (the app sets it with the store's path).
+    /// Opens the run store (the app sets it with the store's path): the runs browser shows it
+    /// and runs started here are recorded in it (StartOptions::storePath). A store that cannot be
+    /// opened is reported in the status bar and the browser.
     void setStorePath(const QString& path);
+    /// The store runs are recorded in (the one the browser shows once it opened).
+    const QString& storePath() const { return m_storePath; }
+    /// Lets the window resume stored runs (the app passes app::loadResumePlan).
+    void setResumeLoader(ResumeLoader loader);
+
+    /// Replays a stored run in the Replay tab; returns whether it could be read.
+    bool openStoredRun(qint64 runId);
+    /// Resumes a stored run from its newest checkpoint in the Live tab; the reason for a refusal
+    /// is shown (dialog "resumeError") and false returned.
+    bool resumeStoredRun(qint64 runId);
+    /// Copies a stored run's config into the experiment panel, named "<name>-fork".
+    bool forkStoredRun(qint64 runId);
+    /// Compares stored runs in the Compare tab.
+    bool compareRuns(const QVector<qint64>& runIds);
     /// Reports that the run is not (fully) recorded in the store; recoverable, so the status bar
     /// and the log panel say it and the run goes on.
     void showStoreError(const QString& message);
@@ -71,6 +119,8 @@ private:
     void loadConfig();
     void saveConfig();
     void showShortcuts();
+    void showError(const QString& title, const QString& text, const char* objectName);
+    void updateResumeAvailability();
 
     RunData* m_data = nullptr;
     EngineController* m_controller = nullptr;
@@ -78,6 +128,12 @@ private:
     ExperimentPanel* m_panel = nullptr;
     LiveView* m_live = nullptr;
     LogPanel* m_logPanel = nullptr;
+    StoreSession* m_session = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    RunsBrowser* m_browser = nullptr;
+    ReplayView* m_replay = nullptr;
+    CompareView* m_compare = nullptr;
+    ResumeLoader m_resumeLoader;
     QDockWidget* m_panelDock = nullptr;
     QDockWidget* m_logDock = nullptr;
     QAction* m_start = nullptr;

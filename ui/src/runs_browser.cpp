@@ -1,0 +1,584 @@
+#include "lossstudio/ui/runs_browser.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <algorithm>
+
+#include <lossstudio/storage/run_reader.h>
+#include <lossstudio/storage/run_transfer.h>
+
+#include "lossstudio/ui/run_table_model.h"
+#include "lossstudio/ui/store_session.h"
+
+namespace lossstudio::ui {
+namespace {
+
+bool resumable(storage::RunStatus status) {
+    return status == storage::RunStatus::Stopped || status == storage::RunStatus::Interrupted ||
+           status == storage::RunStatus::Failed || status == storage::RunStatus::Diverged;
+}
+
+QComboBox* filterBox(const QString& any, const char* name, QWidget* parent) {
+    auto* box = new QComboBox(parent);
+    box->setObjectName(QLatin1String(name));
+    box->addItem(any, QString());
+    box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    return box;
+}
+
+}  // namespace
+
+RunsBrowser::RunsBrowser(StoreSession* session, QWidget* parent)
+    : QWidget(parent), m_session(session) {
+    setObjectName(QStringLiteral("runsBrowser"));
+    m_model = new RunTableModel(session, this);
+
+    m_search = new QLineEdit(this);
+    m_search->setObjectName(QStringLiteral("runSearch"));
+    m_search->setPlaceholderText(tr("Search names, notes, tags"));
+    m_search->setClearButtonEnabled(true);
+    m_method = filterBox(tr("any method"), "methodFilter", this);
+    m_modelBox = filterBox(tr("any model"), "modelFilter", this);
+    m_dataset = filterBox(tr("any dataset"), "datasetFilter", this);
+    m_status = filterBox(tr("any status"), "statusFilter", this);
+    m_tag = filterBox(tr("any tag"), "tagFilter", this);
+    auto* openStoreButton = new QPushButton(tr("Open store\u2026"), this);
+    openStoreButton->setObjectName(QStringLiteral("openStoreButton"));
+    openStoreButton->setToolTip(
+        tr("Browse another run store (runs started from now on are recorded there too)"));
+    auto* refreshButton = new QPushButton(tr("Refresh"), this);
+    refreshButton->setObjectName(QStringLiteral("refreshRunsButton"));
+
+    auto* filters = new QHBoxLayout;
+    filters->addWidget(m_search, 2);
+    for (QComboBox* box : {m_method, m_modelBox, m_dataset, m_status, m_tag}) {
+        filters->addWidget(box);
+    }
+    filters->addWidget(refreshButton);
+    filters->addWidget(openStoreButton);
+
+    m_table = new QTableView(this);
+    m_table->setObjectName(QStringLiteral("runsTable"));
+    m_table->setModel(m_model);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setEditTriggers(QAbstractItemView::EditKeyPressed);
+    m_table->setAlternatingRowColors(true);
+    m_table->setWordWrap(false);
+    m_table->verticalHeader()->setVisible(false);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    QHeaderView* header = m_table->horizontalHeader();
+    header->setSectionsClickable(true);
+    header->setSortIndicatorShown(true);
+    header->setSortIndicator(m_model->sortColumn(), m_model->sortOrder());
+    header->setStretchLastSection(false);
+    header->setSectionResizeMode(QHeaderView::Interactive);
+    const QFontMetrics metrics(font());
+    auto width = [&metrics](const char* sample) {
+        return metrics.horizontalAdvance(QLatin1String(sample)) + 16;
+    };
+    m_table->setColumnWidth(RunTableModel::Name, width("adalfl-lenet5-fashion-mnist-s10"));
+    m_table->setColumnWidth(RunTableModel::Method, width("cross_entropy"));
+    m_table->setColumnWidth(RunTableModel::Model, width("resnet18"));
+    m_table->setColumnWidth(RunTableModel::Dataset, width("fashion-mnist"));
+    m_table->setColumnWidth(RunTableModel::Status, width("interrupted"));
+    m_table->setColumnWidth(RunTableModel::Seed, width("seed"));
+    m_table->setColumnWidth(RunTableModel::Steps, width("100000"));
+    m_table->setColumnWidth(RunTableModel::TestAccuracy, width("Test acc."));
+    m_table->setColumnWidth(RunTableModel::Duration, width("10h00m"));
+    m_table->setColumnWidth(RunTableModel::Warnings, width("\u26a0 10"));
+    m_table->setColumnWidth(RunTableModel::Tags, width("paper, baseline"));
+    m_table->setColumnWidth(RunTableModel::Notes, width("a short note about it"));
+    m_table->setColumnWidth(RunTableModel::Created, width("2025-01-01 00:00"));
+
+    m_open = new QPushButton(tr("Open"), this);
+    m_open->setObjectName(QStringLiteral("openRunButton"));
+    m_open->setToolTip(tr("Replay the run in the Replay tab (double-click, Enter)"));
+    m_resume = new QPushButton(tr("Resume"), this);
+    m_resume->setObjectName(QStringLiteral("resumeRunButton"));
+    m_fork = new QPushButton(tr("Fork"), this);
+    m_fork->setObjectName(QStringLiteral("forkRunButton"));
+    m_fork->setToolTip(tr("Copy the run's config into the experiment form for a new run"));
+    m_compare = new QPushButton(tr("Compare"), this);
+    m_compare->setObjectName(QStringLiteral("compareRunsButton"));
+    m_compare->setToolTip(tr("Overlay the selected runs in the Compare tab"));
+    m_export = new QPushButton(tr("Export\u2026"), this);
+    m_export->setObjectName(QStringLiteral("exportRunsButton"));
+    m_export->setToolTip(tr("Write the selected runs as CSV (metric points) or JSON (everything)"));
+    m_delete = new QPushButton(tr("Delete\u2026"), this);
+    m_delete->setObjectName(QStringLiteral("deleteRunsButton"));
+    m_countLabel = new QLabel(this);
+    m_countLabel->setObjectName(QStringLiteral("runCountLabel"));
+    auto* actions = new QHBoxLayout;
+    for (QPushButton* b : {m_open, m_resume, m_fork, m_compare, m_export, m_delete}) {
+        actions->addWidget(b);
+    }
+    actions->addStretch(1);
+    actions->addWidget(m_countLabel);
+
+    // Side panel: the current run, its tags and notes.
+    m_storeLabel = new QLabel(this);
+    m_storeLabel->setObjectName(QStringLiteral("storeLabel"));
+    m_storeLabel->setWordWrap(true);
+    m_storeLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_details = new QLabel(this);
+    m_details->setObjectName(QStringLiteral("runDetails"));
+    m_details->setWordWrap(true);
+    m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_details->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    m_tagsEdit = new QLineEdit(this);
+    m_tagsEdit->setObjectName(QStringLiteral("tagsEdit"));
+    m_tagsEdit->setPlaceholderText(tr("comma-separated"));
+    m_notesEdit = new QPlainTextEdit(this);
+    m_notesEdit->setObjectName(QStringLiteral("notesEdit"));
+    m_notesEdit->setPlaceholderText(tr("Notes about this run"));
+    m_save = new QPushButton(tr("Save tags and notes"), this);
+    m_save->setObjectName(QStringLiteral("saveDetailsButton"));
+    auto* side = new QWidget(this);
+    auto* sideLayout = new QVBoxLayout(side);
+    sideLayout->setContentsMargins(6, 0, 0, 0);
+    sideLayout->addWidget(m_storeLabel);
+    sideLayout->addWidget(m_details, 1);
+    auto* form = new QFormLayout;
+    form->addRow(tr("Tags"), m_tagsEdit);
+    sideLayout->addLayout(form);
+    sideLayout->addWidget(m_notesEdit, 2);
+    sideLayout->addWidget(m_save);
+
+    auto* left = new QWidget(this);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addLayout(filters);
+    leftLayout->addWidget(m_table, 1);
+    leftLayout->addLayout(actions);
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(left);
+    split->addWidget(side);
+    split->setStretchFactor(0, 4);
+    split->setStretchFactor(1, 1);
+    split->setChildrenCollapsible(false);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 4, 6, 4);
+    layout->addWidget(split);
+
+    m_searchTimer.setSingleShot(true);
+    m_searchTimer.setInterval(200);
+    connect(&m_searchTimer, &QTimer::timeout, this, &RunsBrowser::applyFilter);
+    connect(m_search, &QLineEdit::textChanged, this, [this]() { m_searchTimer.start(); });
+    for (QComboBox* box : {m_method, m_modelBox, m_dataset, m_status, m_tag}) {
+        connect(box, &QComboBox::activated, this, [this]() { applyFilter(); });
+    }
+    connect(header, &QHeaderView::sectionClicked, this, [this](int column) {
+        if (!RunTableModel::isSortable(column)) {
+            // Keep the indicator on the column the runs are really ordered by.
+            m_table->horizontalHeader()->setSortIndicator(m_model->sortColumn(),
+                                                          m_model->sortOrder());
+            Q_EMIT message(tr("The store cannot order runs by that column"));
+            return;
+        }
+        const Qt::SortOrder order =
+            column == m_model->sortColumn() && m_model->sortOrder() == Qt::AscendingOrder
+                ? Qt::DescendingOrder
+                : Qt::AscendingOrder;
+        sortBy(column, order);
+    });
+    connect(refreshButton, &QPushButton::clicked, this, &RunsBrowser::refresh);
+    connect(openStoreButton, &QPushButton::clicked, this, &RunsBrowser::chooseStore);
+    connect(m_table, &QTableView::activated, this, [this](const QModelIndex& index) {
+        if (index.isValid()) {
+            Q_EMIT openRequested(m_model->runId(index.row()));
+        }
+    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this]() {
+        updateDetails();
+        updateActions();
+    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this]() { updateDetails(); });
+    connect(m_model, &RunTableModel::modelReset, this, [this]() {
+        updateDetails();
+        updateActions();
+    });
+    connect(m_model, &RunTableModel::loaded, this, [this]() {
+        m_countLabel->setText(
+            m_model->rowCount() < m_model->totalRuns()
+                ? tr("%1 of %n run(s) loaded", nullptr, static_cast<int>(m_model->totalRuns()))
+                      .arg(m_model->rowCount())
+                : tr("%n run(s)", nullptr, m_model->rowCount()));
+    });
+    connect(m_model, &RunTableModel::dataChanged, this, [this]() { updateDetails(); });
+    connect(m_model, &RunTableModel::queryFailed, this,
+            [this](const QString& text) { Q_EMIT message(tr("Run store: %1").arg(text)); });
+    connect(m_model, &RunTableModel::editFailed, this, [this](const QString& text) {
+        showError(tr("Cannot save the edit"), text, "editError");
+    });
+    connect(m_open, &QPushButton::clicked, this, [this]() {
+        if (const qint64 id = currentRunId()) {
+            Q_EMIT openRequested(id);
+        }
+    });
+    connect(m_resume, &QPushButton::clicked, this, [this]() {
+        if (const qint64 id = currentRunId()) {
+            Q_EMIT resumeRequested(id);
+        }
+    });
+    connect(m_fork, &QPushButton::clicked, this, [this]() {
+        if (const qint64 id = currentRunId()) {
+            Q_EMIT forkRequested(id);
+        }
+    });
+    connect(m_compare, &QPushButton::clicked, this, [this]() {
+        const QVector<qint64> ids = selectedRunIds();
+        if (!ids.isEmpty()) {
+            Q_EMIT compareRequested(ids);
+        }
+    });
+    connect(m_export, &QPushButton::clicked, this, &RunsBrowser::exportSelected);
+    connect(m_delete, &QPushButton::clicked, this, &RunsBrowser::deleteSelected);
+    connect(m_save, &QPushButton::clicked, this, &RunsBrowser::saveDetails);
+    connect(session, &StoreSession::storeChanged, this, [this](const QString& path) {
+        m_storeLabel->setText(
+            path.isEmpty()
+                ? tr("No run store is open.")
+                : tr("Store: %1%2")
+                      .arg(path, m_session->isWritable() ? QString() : tr(" (read-only)")));
+        buildFilterValues();
+    });
+    connect(session, &StoreSession::runsChanged, this, &RunsBrowser::refresh);
+
+    m_storeLabel->setText(session->isOpen() ? tr("Store: %1").arg(session->path())
+                                            : tr("No run store is open."));
+    m_model->refresh();
+    buildFilterValues();
+    updateActions();
+}
+
+RunsBrowser::~RunsBrowser() = default;
+
+void RunsBrowser::buildFilterValues() {
+    storage::RunReader* reader = m_session->reader();
+    const QVector<QPair<QComboBox*, storage::RunReader::Column>> boxes = {
+        {m_method, storage::RunReader::Column::Method},
+        {m_modelBox, storage::RunReader::Column::Model},
+        {m_dataset, storage::RunReader::Column::Dataset},
+        {m_status, storage::RunReader::Column::Status},
+        {m_tag, storage::RunReader::Column::Tag}};
+    for (const auto& [box, column] : boxes) {
+        const QString current = box->currentData().toString();
+        const QSignalBlocker block(box);
+        while (box->count() > 1) {
+            box->removeItem(1);
+        }
+        QStringList values;
+        if (reader != nullptr) {
+            auto distinct = reader->distinctValues(column);
+            if (distinct) {
+                values = distinct.value();
+            }
+        }
+        if (column == storage::RunReader::Column::Status) {
+            // Runs whose writer died show as interrupted before the store records it.
+            if (!values.contains(QStringLiteral("interrupted")) &&
+                values.contains(QStringLiteral("running"))) {
+                values << QStringLiteral("interrupted");
+            }
+        }
+        if (!current.isEmpty() && !values.contains(current)) {
+            values << current;  // keep a chosen filter even when no run has it any more
+        }
+        for (const QString& v : values) {
+            box->addItem(v, v);
+        }
+        box->setCurrentIndex(std::max(0, box->findData(current)));
+    }
+}
+
+void RunsBrowser::applyFilter() {
+    m_searchTimer.stop();
+    storage::RunFilter filter;
+    filter.text = m_search->text().trimmed();
+    filter.method = m_method->currentData().toString();
+    filter.model = m_modelBox->currentData().toString();
+    filter.dataset = m_dataset->currentData().toString();
+    filter.tag = m_tag->currentData().toString();
+    storage::RunStatus status;
+    if (storage::statusFromName(m_status->currentData().toString(), &status)) {
+        filter.statuses = {status};
+    }
+    const QVector<qint64> selected = selectedRunIds();
+    m_model->setFilter(filter);
+    selectRuns(selected);
+}
+
+void RunsBrowser::sortBy(int column, Qt::SortOrder order) {
+    if (!RunTableModel::isSortable(column)) {
+        return;
+    }
+    const QVector<qint64> selected = selectedRunIds();
+    m_model->sort(column, order);
+    m_table->horizontalHeader()->setSortIndicator(column, order);
+    selectRuns(selected);
+}
+
+void RunsBrowser::refresh() {
+    const QVector<qint64> selected = selectedRunIds();
+    const qint64 current = currentRunId();
+    buildFilterValues();
+    m_model->refresh();
+    selectRuns(selected);
+    if (current != 0 && m_model->rowOf(current) >= 0) {
+        m_table->selectionModel()->setCurrentIndex(m_model->index(m_model->rowOf(current), 0),
+                                                   QItemSelectionModel::NoUpdate);
+    }
+    updateDetails();
+    updateActions();
+}
+
+QVector<qint64> RunsBrowser::selectedRunIds() const {
+    QVector<qint64> ids;
+    QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(),
+              [](const QModelIndex& a, const QModelIndex& b) { return a.row() < b.row(); });
+    for (const QModelIndex& index : rows) {
+        ids << m_model->runId(index.row());
+    }
+    return ids;
+}
+
+void RunsBrowser::selectRuns(const QVector<qint64>& runIds) {
+    QItemSelection selection;
+    int first = -1;
+    for (qint64 id : runIds) {
+        const int row = m_model->rowOf(id);
+        if (row < 0) {
+            continue;
+        }
+        if (first < 0) {
+            first = row;
+        }
+        selection.select(m_model->index(row, 0),
+                         m_model->index(row, RunTableModel::ColumnCount - 1));
+    }
+    m_table->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+    if (first >= 0) {
+        m_table->selectionModel()->setCurrentIndex(m_model->index(first, 0),
+                                                   QItemSelectionModel::NoUpdate);
+        m_table->scrollTo(m_model->index(first, 0));
+    }
+}
+
+qint64 RunsBrowser::currentRunId() const {
+    const QVector<qint64> ids = selectedRunIds();
+    const QModelIndex current = m_table->selectionModel()->currentIndex();
+    if (current.isValid() && m_table->selectionModel()->isRowSelected(current.row(), {})) {
+        return m_model->runId(current.row());
+    }
+    return ids.isEmpty() ? 0 : ids.first();
+}
+
+void RunsBrowser::updateDetails() {
+    const qint64 id = currentRunId();
+    const int row = m_model->rowOf(id);
+    if (id == 0 || row < 0) {
+        m_detailsRun = 0;
+        m_details->setText(m_model->lastError().isEmpty()
+                               ? tr("Select a run to see its details; F2 edits a name, tags or "
+                                    "notes in place.")
+                               : m_model->lastError());
+        m_tagsEdit->clear();
+        m_notesEdit->clear();
+        m_tagsEdit->setEnabled(false);
+        m_notesEdit->setEnabled(false);
+        m_save->setEnabled(false);
+        return;
+    }
+    const storage::RunRecord& r = m_model->record(row);
+    const bool writable = m_session->isWritable();
+    QString text = tr("<b>%1</b><br>%2 \u00b7 %3 \u00b7 %4 \u00b7 seed %5<br>status: %6")
+                       .arg(r.name.toHtmlEscaped(), r.method, r.model, r.dataset)
+                       .arg(r.seed)
+                       .arg(storage::statusName(r.status));
+    if (!r.message.isEmpty()) {
+        text += QStringLiteral(" \u2014 ") + r.message.toHtmlEscaped();
+    }
+    if (const int warnings = m_model->warningCount(row); warnings > 0) {
+        text +=
+            tr("<br><span style='color:#b26a00'>\u26a0 %n warning(s)</span>", nullptr, warnings);
+    }
+    text += tr("<br>created %1 on %2<br>LossStudio %3 \u00b7 LibTorch %4<br><small>%5</small>")
+                .arg(r.createdAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")),
+                     r.host.toHtmlEscaped(), r.appVersion, r.torchVersion, r.uuid);
+    m_details->setText(text);
+    if (id != m_detailsRun) {  // keep unsaved typing while the same run's row refreshes
+        m_tagsEdit->setText(r.tags.join(QStringLiteral(", ")));
+        m_notesEdit->setPlainText(r.notes);
+    }
+    m_detailsRun = id;
+    m_tagsEdit->setEnabled(writable);
+    m_notesEdit->setEnabled(writable);
+    m_save->setEnabled(writable);
+}
+
+bool RunsBrowser::saveDetails() {
+    storage::RunReader* reader = m_session->reader();
+    if (reader == nullptr || m_detailsRun == 0) {
+        return false;
+    }
+    QStringList tags;
+    for (const QString& part : m_tagsEdit->text().split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        if (!part.trimmed().isEmpty()) {
+            tags << part.trimmed();
+        }
+    }
+    storage::Status status = reader->setTags(m_detailsRun, tags);
+    if (status) {
+        status = reader->setNotes(m_detailsRun, m_notesEdit->toPlainText());
+    }
+    if (!status) {
+        showError(tr("Cannot save the edit"), status.error(), "editError");
+        return false;
+    }
+    const qint64 id = m_detailsRun;
+    m_detailsRun = 0;  // show what the store now holds
+    m_model->refreshRun(id);
+    buildFilterValues();  // a new tag joins the tag filter
+    Q_EMIT message(tr("Saved the tags and notes"));
+    return true;
+}
+
+void RunsBrowser::setResumeAvailable(bool available, const QString& reason) {
+    m_resumeAvailable = available;
+    m_resumeReason = reason;
+    updateActions();
+}
+
+void RunsBrowser::updateActions() {
+    const QVector<qint64> ids = selectedRunIds();
+    const bool one = ids.size() == 1;
+    const bool writable = m_session->isWritable();
+    m_open->setEnabled(one);
+    m_fork->setEnabled(one);
+    m_compare->setEnabled(!ids.isEmpty());
+    m_export->setEnabled(!ids.isEmpty());
+    m_delete->setEnabled(!ids.isEmpty() && writable);
+    bool canResume = false;
+    QString why;
+    if (!one) {
+        why = tr("Select one run");
+    } else {
+        const auto status = m_model->record(m_model->rowOf(ids.first())).status;
+        if (!resumable(status)) {
+            why = tr("Only a stopped, interrupted, failed or diverged run can be resumed; this "
+                     "one is %1 (fork it instead)")
+                      .arg(storage::statusName(status));
+        } else if (!m_resumeAvailable) {
+            why = m_resumeReason.isEmpty() ? tr("Resuming is not available") : m_resumeReason;
+        } else {
+            canResume = true;
+        }
+    }
+    m_resume->setEnabled(canResume);
+    m_resume->setToolTip(canResume ? tr("Continue the run from its newest checkpoint") : why);
+}
+
+void RunsBrowser::showError(const QString& title, const QString& text, const char* objectName) {
+    // Not modal-blocking: the event loop (and tests) keep running.
+    auto* box = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
+    box->setObjectName(QLatin1String(objectName));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+    Q_EMIT message(title + QStringLiteral(": ") + text);
+}
+
+bool RunsBrowser::openStore(const QString& path) {
+    if (storage::Status s = m_session->open(path); !s) {
+        showError(tr("Cannot open the run store"), s.error(), "storeError");
+        return false;
+    }
+    Q_EMIT message(tr("Opened the run store %1").arg(path));
+    return true;
+}
+
+void RunsBrowser::chooseStore() {
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open a run store"), m_session->path(),
+                                     tr("Run stores (*.sqlite *.db);;All files (*)"));
+    if (!path.isEmpty()) {
+        openStore(path);
+    }
+}
+
+void RunsBrowser::deleteSelected() {
+    const QVector<qint64> ids = selectedRunIds();
+    if (ids.isEmpty() || !m_session->isWritable()) {
+        return;
+    }
+    QStringList names;
+    for (qint64 id : ids) {
+        names << m_model->record(m_model->rowOf(id)).name;
+    }
+    auto* box = new QMessageBox(QMessageBox::Question, tr("Delete runs?"),
+                                tr("Delete %n run(s) with every metric, snapshot and checkpoint?",
+                                   nullptr, static_cast<int>(ids.size())),
+                                QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("deleteConfirmation"));
+    box->setInformativeText(
+        names.mid(0, 10).join(QLatin1Char('\n')) +
+        (names.size() > 10 ? tr("\n\u2026and %1 more").arg(names.size() - 10) : QString()));
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, ids](int result) {
+        if (result != QMessageBox::Yes || m_session->reader() == nullptr) {
+            return;
+        }
+        if (storage::Status s = m_session->reader()->deleteRuns(ids); !s) {
+            showError(tr("Cannot delete"), s.error(), "deleteError");
+            return;
+        }
+        Q_EMIT message(tr("Deleted %n run(s)", nullptr, static_cast<int>(ids.size())));
+        Q_EMIT runsDeleted(ids);
+        refresh();
+    });
+    box->open();
+}
+
+void RunsBrowser::exportSelected() {
+    const QVector<qint64> ids = selectedRunIds();
+    storage::RunReader* reader = m_session->reader();
+    if (ids.isEmpty() || reader == nullptr) {
+        return;
+    }
+    QString filter;
+    QString path = QFileDialog::getSaveFileName(
+        this, tr("Export runs"), QStringLiteral("runs.csv"),
+        tr("CSV, one row per metric point (*.csv);;JSON, everything (*.json)"), &filter);
+    if (path.isEmpty()) {
+        return;
+    }
+    const bool json = filter.contains(QLatin1String("json")) ||
+                      path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
+    if (!path.contains(QLatin1Char('.'))) {
+        path += json ? QStringLiteral(".json") : QStringLiteral(".csv");
+    }
+    const storage::Status s = storage::exportRunsToFile(
+        *reader, ids, json ? storage::ExportFormat::Json : storage::ExportFormat::Csv, path);
+    if (!s) {
+        showError(tr("Cannot export"), s.error(), "exportError");
+        return;
+    }
+    Q_EMIT message(tr("Exported %n run(s) to %1", nullptr, static_cast<int>(ids.size())).arg(path));
+}
+
+}  // namespace lossstudio::ui
