@@ -41,20 +41,14 @@ void RunData::append(const EventBatch& batch) {
         change.status = true;
     }
     for (const auto& p : batch.phases) {
-        m_phase = p.phase;
-        m_phaseMarks.push_back({p.phase, p.step, QString::fromLatin1(core::phaseName(p.phase)),
-                                QString::fromStdString(p.description)});
-        change.marks = true;
-        change.status = true;
+        addPhaseChange(p, change);
     }
     addSamples(batch.samples, change);
     for (const auto& s : batch.snapshots) {
         addSnapshot(s, change);
     }
     for (const auto& w : batch.warnings) {
-        m_warnings.push_back(
-            {w.phase, w.step, QString::fromStdString(w.code), QString::fromStdString(w.message)});
-        change.marks = true;
+        addWarning(w, change);
     }
     if (batch.lastStep) {
         m_lastStep = batch.lastStep;
@@ -79,6 +73,40 @@ void RunData::appendSnapshots(const std::vector<core::LossSnapshot>& snapshots) 
         addSnapshot(s, change);
     }
     Q_EMIT changed(change);
+}
+
+void RunData::appendPhaseChanges(const std::vector<core::PhaseChanged>& phases) {
+    RunDataChange change;
+    for (const auto& p : phases) {
+        addPhaseChange(p, change);
+    }
+    Q_EMIT changed(change);
+}
+
+void RunData::appendWarnings(const std::vector<core::Warning>& warnings) {
+    RunDataChange change;
+    for (const auto& w : warnings) {
+        addWarning(w, change);
+    }
+    Q_EMIT changed(change);
+}
+
+int RunData::snapshotAtOrBefore(core::Phase phase, qint64 step) const {
+    int first = -1;
+    int best = -1;
+    for (int i = 0; i < static_cast<int>(m_snapshots.size()); ++i) {
+        const LossCurve& curve = m_snapshots[i];
+        if (curve.phase != phase) {
+            continue;
+        }
+        if (first < 0) {
+            first = i;
+        }
+        if (curve.step <= step && (best < 0 || curve.step >= m_snapshots[best].step)) {
+            best = i;
+        }
+    }
+    return best >= 0 ? best : first;
 }
 
 void RunData::appendSeries(const std::map<QString, SeriesData>& series) {
@@ -142,6 +170,20 @@ void RunData::addSamples(const std::vector<core::MetricSample>& samples, RunData
     }
 }
 
+void RunData::addPhaseChange(const core::PhaseChanged& p, RunDataChange& change) {
+    m_phase = p.phase;
+    m_phaseMarks.push_back({p.phase, p.step, QString::fromLatin1(core::phaseName(p.phase)),
+                            QString::fromStdString(p.description)});
+    change.marks = true;
+    change.status = true;
+}
+
+void RunData::addWarning(const core::Warning& w, RunDataChange& change) {
+    m_warnings.push_back(
+        {w.phase, w.step, QString::fromStdString(w.code), QString::fromStdString(w.message)});
+    change.marks = true;
+}
+
 void RunData::addSnapshot(const core::LossSnapshot& snapshot, RunDataChange& change) {
     LossCurve curve;
     curve.phase = snapshot.phase;
@@ -152,6 +194,8 @@ void RunData::addSnapshot(const core::LossSnapshot& snapshot, RunDataChange& cha
     curve.slopeY1 = toDoubles(snapshot.slopeY1);
     curve.slopeY0 = toDoubles(snapshot.slopeY0);
     curve.effective = toDoubles(snapshot.effective);
+    curve.effectiveSlope = toDoubles(snapshot.effectiveSlope);
+    curve.effectiveArgmin = static_cast<double>(snapshot.effectiveArgmin());
     curve.classes = snapshot.classes;
     if (change.firstNewSnapshot < 0) {
         change.firstNewSnapshot = static_cast<int>(m_snapshots.size());

@@ -31,8 +31,13 @@ struct LossCurve {
     QVector<double> lossY0;
     QVector<double> slopeY1;
     QVector<double> slopeY0;
-    /// The engine's effective loss of one example e(p) (empty for snapshots without it).
+    /// The engine's effective loss of one example e(p) and its slope (empty for snapshots
+    /// without it, e.g. stored before the engine computed it).
     QVector<double> effective;
+    QVector<double> effectiveSlope;
+    /// The p minimising `effective` on the grid (core::LossSnapshot::effectiveArgmin(); 1 when
+    /// `effective` is empty). Below 1 the loss has learned label smoothing.
+    double effectiveArgmin = 1.0;
     int classes = 0;
 };
 
@@ -77,6 +82,10 @@ public:
     /// Replay: adds whole series by key (e.g. read from the store), each after what its key
     /// holds; a new key takes the vectors without copying them. Emits changed() once.
     void appendSeries(const std::map<QString, SeriesData>& series);
+    /// Replay: adds phase changes in order (the last one becomes phase()). Emits changed() once.
+    void appendPhaseChanges(const std::vector<core::PhaseChanged>& phases);
+    /// Replay: adds warnings in order (e.g. the store's "warning" events). Emits changed() once.
+    void appendWarnings(const std::vector<core::Warning>& warnings);
 
     const core::RunConfig& config() const { return m_config; }
     const std::optional<core::RunStarted>& started() const { return m_started; }
@@ -96,6 +105,10 @@ public:
 
     /// Every learned-loss snapshot in arrival order (Phase A's first, then training's).
     const QVector<LossCurve>& snapshots() const { return m_snapshots; }
+    /// Index into snapshots() of the last snapshot of `phase` taken at or before `step` (the
+    /// phase's first snapshot when all are later); -1 when the phase has none. Steps count per
+    /// phase, so only that phase's snapshots are candidates.
+    int snapshotAtOrBefore(core::Phase phase, qint64 step) const;
     /// Phase changes in order (Setup, OfflineInit, Online/Training).
     const QVector<RunMark>& phaseMarks() const { return m_phaseMarks; }
     const QVector<RunMark>& warnings() const { return m_warnings; }
@@ -109,6 +122,8 @@ Q_SIGNALS:
 private:
     void addSamples(const std::vector<core::MetricSample>& samples, RunDataChange& change);
     void addSnapshot(const core::LossSnapshot& snapshot, RunDataChange& change);
+    void addPhaseChange(const core::PhaseChanged& phase, RunDataChange& change);
+    void addWarning(const core::Warning& warning, RunDataChange& change);
 
     core::RunConfig m_config;
     std::optional<core::RunStarted> m_started;
