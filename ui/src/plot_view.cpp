@@ -7,6 +7,7 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 #include <QTextStream>
+#include <algorithm>
 #include <cmath>
 
 #include <lossstudio/core/logging.h>
@@ -114,7 +115,7 @@ PlotView::PlotView(const QString& title, QWidget* parent)
     header->setRowStretchFactor(0, 0.001);
     header->setRowStretchFactor(1, 0.001);
     legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    legend->setWrap(4);
+    legend->setWrap(4);  // until the first replot fits it to the width (fitLegendWrap)
     legend->setBorderPen(Qt::NoPen);
     legend->setBrush(Qt::NoBrush);
     legend->setFont(tickFont);
@@ -127,8 +128,19 @@ PlotView::PlotView(const QString& title, QWidget* parent)
     setContextMenuPolicy(Qt::CustomContextMenu);
     connect(this, &QCustomPlot::customContextMenuRequested, this, &PlotView::showContextMenu);
     connect(this, &QCustomPlot::afterReplot, this, [this]() { ++m_replots; });
+    connect(this, &QCustomPlot::beforeReplot, this, [this]() {
+        fitLegendWrap();
+        // Fewer x ticks on narrow plots, so their labels do not run together.
+        xAxis->ticker()->setTickCount(std::clamp((width() - 40) / 55, 3, 6));
+    });
+    // A left drag pans; a plain click (e.g. on a warning marker) moves nothing and must not stop
+    // the views from fitting their axes to new data.
     connect(this, &QCustomPlot::mousePress, this, [this](QMouseEvent* event) {
-        if (event->button() == Qt::LeftButton) {
+        m_pressPosition = event->position();
+    });
+    connect(this, &QCustomPlot::mouseMove, this, [this](QMouseEvent* event) {
+        if ((event->buttons() & Qt::LeftButton) &&
+            (event->position() - m_pressPosition).manhattanLength() > 3) {
             m_userMoved = true;
         }
     });
@@ -149,6 +161,42 @@ QColor PlotView::seriesColor(int index) {
         QColor(120, 120, 120),  // grey
     };
     return colors[static_cast<std::size_t>(index) % (sizeof colors / sizeof colors[0])];
+}
+
+void PlotView::fitLegendWrap() {
+    // As many legend entries a row as fit the plot's width (side-by-side plots are narrow).
+    if (!legend->visible() || width() <= 0) {
+        return;
+    }
+    QVector<int> widths;  // (the grid's cell count includes empty cells of the last row)
+    for (int i = 0; i < legend->elementCount(); ++i) {
+        if (const QCPAbstractLegendItem* item = legend->item(i)) {
+            widths.push_back(item->minimumOuterSizeHint().width());
+        }
+    }
+    const int count = static_cast<int>(widths.size());
+    if (count == 0) {
+        return;
+    }
+    const int available = width() - 20;  // the header's and the legend's margins
+    int wrap = count;
+    for (; wrap > 1; --wrap) {
+        bool fits = true;
+        for (int row = 0; row * wrap < count && fits; ++row) {
+            int used = 0;
+            for (int i = row * wrap; i < std::min(count, (row + 1) * wrap); ++i) {
+                used += widths[i] + (i > row * wrap ? legend->columnSpacing() : 0);
+            }
+            fits = used <= available;
+        }
+        if (fits) {
+            break;
+        }
+    }
+    if (wrap != legend->wrap()) {
+        legend->setWrap(wrap);
+        legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, /*rearrange=*/true);
+    }
 }
 
 void PlotView::requestReplot() {
@@ -175,6 +223,10 @@ void PlotView::resetView() {
 }
 
 void PlotView::fitAxes() {
+    if (m_fitter) {
+        m_fitter();
+        return;
+    }
     rescaleAxes(/*onlyVisiblePlottables=*/true);
 }
 

@@ -1,15 +1,17 @@
 #pragma once
 
 #include <QColor>
+#include <QPointF>
 #include <QString>
 #include <QVector>
+#include <functional>
 
 #include <lossstudio/ui/qcp.h>
 
 namespace lossstudio::ui {
 
-/// A QCustomPlot with the studio's common behaviour: a title and a horizontal legend in a row
-/// above the axes (so the legend never covers a curve), drag to pan and wheel to zoom
+/// A QCustomPlot with the studio's common behaviour: a title and a horizontal legend in rows
+/// above the axes (so the legend never covers a curve; as many entries a row as fit the width), drag to pan and wheel to zoom
 /// (double-click resets), a context menu to export the plot as PNG / PDF and its data as CSV and
 /// to switch a true logarithmic y axis, and replots that are requested (coalesced, skipped while
 /// hidden) rather than forced. A base for the studio's plots.
@@ -36,11 +38,15 @@ public:
     /// How many replots this plot has drawn (counted in afterReplot; for the latency bench).
     qint64 replotCount() const { return m_replots; }
 
-    /// True when the user has panned or zoomed since the last reset: views then stop fitting
-    /// the axes to new data.
+    /// True when the user has panned (dragged) or zoomed since the last reset: views then stop
+    /// fitting the axes to new data. A click without a drag leaves it unchanged.
     bool userMovedView() const { return m_userMoved; }
     /// Forgets the user's pan / zoom and fits the axes again (double-click, context menu).
     void resetView();
+
+    /// How the axes are fitted to the data (resetView, log toggle) for a view that draws on a
+    /// plain PlotView; by default every visible plottable is rescaled to.
+    void setAxisFitter(std::function<void()> fitter) { m_fitter = std::move(fitter); }
 
     bool logY() const { return m_logY; }
     /// Switches a logarithmic y axis (QCPAxisTickerLog). Views drop non-positive values from
@@ -78,11 +84,14 @@ protected:
     virtual QString csvSeriesName(const QCPGraph* graph) const;
 
 private:
+    void fitLegendWrap();
     void showContextMenu(const QPoint& position);
     void exportWithDialog(const QString& kind);
 
     QString m_titleText;
     QCPTextElement* m_title = nullptr;
+    std::function<void()> m_fitter;
+    QPointF m_pressPosition;
     qint64 m_replots = 0;
     bool m_userMoved = false;
     bool m_logY = false;
