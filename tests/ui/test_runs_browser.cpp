@@ -24,6 +24,7 @@
 #include <lossstudio/ui/experiment_panel.h>
 #include <lossstudio/ui/main_window.h>
 #include <lossstudio/ui/replay_view.h>
+#include <lossstudio/ui/run_data.h>
 #include <lossstudio/ui/run_table_model.h>
 #include <lossstudio/ui/runs_browser.h>
 #include <lossstudio/ui/store_session.h>
@@ -511,6 +512,16 @@ private Q_SLOTS:
         browser->table()->setFocus();
         QTest::keyClick(browser->table(), Qt::Key_Return);
         QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(window.replayView()));
+        QCOMPARE(window.replayView()->runId(), r.id);
+        QCOMPARE(window.replayView()->data()->series(QStringLiteral("train/loss")).steps.size(),
+                 qsizetype(r.spec.steps));
+        // A run whose stored config this build refuses (mnist without its folder) still replays.
+        QVERIFY(window.openStoredRun(m_runs.at(8).id));
+        QCOMPARE(window.replayView()->data()->series(QStringLiteral("train/loss")).steps.size(),
+                 qsizetype(m_runs.at(8).spec.steps));
+        QVERIFY(window.findChild<QLabel*>(QStringLiteral("replayHeader"))
+                    ->text()
+                    .contains(QLatin1String("data.path")));
 
         // Resume is offered for a stopped run only (and only with a resume loader).
         auto* resume = browser->findChild<QPushButton*>(QStringLiteral("resumeRunButton"));

@@ -695,6 +695,9 @@ void MainWindow::showShortcuts() {
            "<tr><td><b>Ctrl+O</b> / <b>Ctrl+S</b></td><td>Load / save the config as JSON</td></tr>"
            "<tr><td>drag / wheel / double-click</td><td>pan / zoom / reset a plot</td></tr>"
            "<tr><td>right-click a plot</td><td>export PNG, PDF, CSV; log y axis</td></tr>"
+           "<tr><td><b>Ctrl+1</b> .. <b>Ctrl+4</b></td><td>Live, Runs, Replay, Compare</td></tr>"
+           "<tr><td>Runs: <b>Enter</b>, double-click</td><td>replay the run</td></tr>"
+           "<tr><td>Runs: <b>F2</b></td><td>edit a name, tags or notes in place</td></tr>"
            "</table>"));
 }
 

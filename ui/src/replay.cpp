@@ -94,13 +94,18 @@ storage::Result<StoredRun> loadStoredRun(storage::RunReader& reader, qint64 runI
         }
         out.record = std::move(record).value();
     }
-    auto config = core::parseRunConfig(out.record.configJson.toStdString());
-    if (!config) {
-        return Error{ErrorCode::InvalidArgument,
-                     QStringLiteral("run '%1' has a config this build cannot read: %2")
-                         .arg(out.record.name, QString::fromStdString(config.error()))};
+    if (auto config = core::parseRunConfig(out.record.configJson.toStdString())) {
+        out.config = std::move(config).value();
+    } else {
+        // A run that failed on its config, or one from another build: replay what was stored
+        // under the identity the run list shows.
+        out.configError = QString::fromStdString(config.error());
+        out.config.name = out.record.name.toStdString();
+        out.config.method = out.record.method.toStdString();
+        out.config.model.name = out.record.model.toStdString();
+        out.config.data.name = out.record.dataset.toStdString();
+        out.config.seed = out.record.seed;
     }
-    out.config = std::move(config).value();
 
     // Events: phase changes and warnings, in the run's order. The store orders by step, and
     // steps restart in every phase, so order by phase first (stable: equal steps keep the order

@@ -67,7 +67,13 @@ void ReplayView::showRun(const StoredRun& run) {
     if (!run.record.message.isEmpty()) {
         text += QStringLiteral(" \u2014 ") + run.record.message.toHtmlEscaped();
     }
+    if (!run.configError.isEmpty()) {
+        text += tr("<br><small>The stored config cannot be read by this build (%1); the plots "
+                   "are shown as stored.</small>")
+                    .arg(run.configError.toHtmlEscaped());
+    }
     m_header->setText(text);
+    m_header->setToolTip(run.record.uuid);
     m_fork->setEnabled(true);
 }
 

@@ -28,7 +28,10 @@ struct ReplayLimit {
 /// A stored run as the live view's value types: what RunData shows. Value type.
 struct StoredRun {
     storage::RunRecord record;  ///< with its config JSON
+    /// The run's config; when this build cannot read the stored one (configError says why), a
+    /// default config carrying the run's name, method, model, dataset and seed.
     core::RunConfig config;
+    QString configError;
     /// started (config and class count), phase changes, snapshots of every phase (Phase A's,
     /// the search's, then training's, each in step order, via core::unpackSnapshotCurves),
     /// warnings, and the end for a run that ended (finished, stopped, failed, diverged).
@@ -39,9 +42,9 @@ struct StoredRun {
     qint64 points = 0;
 };
 
-/// Reads run `runId` from the store, complete or up to `limit`. The Error names what failed (the
-/// run, a damaged snapshot, a config this build cannot read). Runs on the reader's thread (the
-/// GUI thread); cost: about 0.2 µs a metric point plus the snapshots.
+/// Reads run `runId` from the store, complete or up to `limit`. The Error names what failed (no
+/// such run, a damaged snapshot, a query). Runs on the reader's thread (the GUI thread); cost:
+/// about 0.2 µs a metric point plus the snapshots.
 storage::Result<StoredRun> loadStoredRun(storage::RunReader& reader, qint64 runId,
                                          const std::optional<ReplayLimit>& limit = std::nullopt);
 
