@@ -1,5 +1,8 @@
 #include "app_common.h"
 
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtGlobal>
 
 #include <spdlog/spdlog.h>
@@ -11,15 +14,17 @@ namespace lossstudio::app {
 
 QString versionText(const QString& executable) {
     return QStringLiteral("%1 %2\nQt %3 (built with %4)\nLibTorch %5\nBLAS: %6\nCUDA: %7\n")
-        .arg(executable, QString::fromStdString(core::appVersion()), QString::fromLatin1(qVersion()),
-             QStringLiteral(QT_VERSION_STR), QString::fromStdString(core::torchVersion()),
+        .arg(executable, QString::fromStdString(core::appVersion()),
+             QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR),
+             QString::fromStdString(core::torchVersion()),
              QString::fromStdString(core::blasDescription()),
              core::cudaAvailable() ? QStringLiteral("available") : QStringLiteral("not available"));
 }
 
 QString initAppLogging(const QStringList& arguments) {
     core::LogOptions options;
-    if (arguments.contains(QStringLiteral("--verbose")) || arguments.contains(QStringLiteral("-v"))) {
+    if (arguments.contains(QStringLiteral("--verbose")) ||
+        arguments.contains(QStringLiteral("-v"))) {
         options.level = spdlog::level::debug;
     }
     core::initLogging(options);
@@ -29,6 +34,26 @@ QString initAppLogging(const QStringList& arguments) {
             "apt-get install libopenblas0-openmp");
     }
     return QString::fromStdString(core::logFilePath());
+}
+
+core::Result<core::RunConfig> readRunConfigFile(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return core::Error{"cannot read config " + path.toStdString() + ": " +
+                           file.errorString().toStdString()};
+    }
+    QByteArray text = file.readAll();
+    // A preset file wraps the config: {"title": ..., "description": ..., "config": {...}}.
+    const QJsonDocument doc = QJsonDocument::fromJson(text);
+    if (doc.isObject() && doc.object().contains(QStringLiteral("title")) &&
+        doc.object().value(QStringLiteral("config")).isObject()) {
+        text = QJsonDocument(doc.object().value(QStringLiteral("config")).toObject()).toJson();
+    }
+    auto parsed = core::parseRunConfig(text.toStdString());
+    if (!parsed.ok()) {
+        return core::Error{path.toStdString() + ": " + parsed.error()};
+    }
+    return parsed;
 }
 
 }  // namespace lossstudio::app

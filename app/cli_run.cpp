@@ -1,20 +1,20 @@
-#include <unistd.h>
-
+#include <QFile>
+#include <QFileInfo>
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <string>
 
-#include <QFile>
-#include <QFileInfo>
+#include <unistd.h>
 
 #include <lossstudio/core/events.h>
 #include <lossstudio/core/logging.h>
 #include <lossstudio/core/run_config.h>
 #include <lossstudio/core/trainer.h>
 
+#include "app_common.h"
 #include "cli_commands.h"
 #include "run_recorder.h"
 #include "store_location.h"
@@ -24,7 +24,9 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 
-extern "C" void onInterrupt(int) { g_interrupted.store(true); }
+extern "C" void onInterrupt(int) {
+    g_interrupted.store(true);
+}
 
 std::string formatDuration(double seconds) {
     if (!std::isfinite(seconds) || seconds < 0) {
@@ -51,18 +53,21 @@ public:
 
     void onRunStarted(const core::RunStarted& e) override {
         m_total = e.config.steps;
-        m_init = (e.config.method == "ml3" || e.config.method == "adalfl") ? e.config.meta.initSteps : 0;
+        m_init =
+            (e.config.method == "ml3" || e.config.method == "adalfl") ? e.config.meta.initSteps : 0;
         m_population = e.config.taylorglo.population;
         m_search = e.config.method == "taylorglo"
                        ? static_cast<long long>(e.config.taylorglo.generations) * m_population
                        : 0;
         if (!m_quiet) {
-            std::fprintf(stderr, "%s: %s, %s, %s; %lld train / %lld validation / %lld test, "
-                         "%lld model parameters, %d threads\n",
-                         e.config.name.c_str(), e.config.method.c_str(), e.config.model.name.c_str(),
-                         e.config.data.name.c_str(), static_cast<long long>(e.trainSize),
-                         static_cast<long long>(e.validationSize), static_cast<long long>(e.testSize),
-                         static_cast<long long>(e.modelParameters), e.threads);
+            std::fprintf(
+                stderr,
+                "%s: %s, %s, %s; %lld train / %lld validation / %lld test, "
+                "%lld model parameters, %d threads\n",
+                e.config.name.c_str(), e.config.method.c_str(), e.config.model.name.c_str(),
+                e.config.data.name.c_str(), static_cast<long long>(e.trainSize),
+                static_cast<long long>(e.validationSize), static_cast<long long>(e.testSize),
+                static_cast<long long>(e.modelParameters), e.threads);
             if (e.startStep > 0) {
                 std::fprintf(stderr, "resuming after %s step %lld\n", core::phaseName(e.startPhase),
                              static_cast<long long>(e.startStep));
@@ -88,7 +93,8 @@ public:
         if (e.search) {
             m_searchBest = e.search->bestError;
             if (!m_terminal && !m_quiet && e.step % m_population == 0) {
-                std::fprintf(stderr, "search generation %d: best validation error %.4f, sigma %.3g  "
+                std::fprintf(stderr,
+                             "search generation %d: best validation error %.4f, sigma %.3g  "
                              "%3.0f%%  elapsed %s  eta %s\n",
                              e.search->generation, e.search->bestError, e.search->sigma,
                              100.0 * e.progress, formatDuration(e.wallTime).c_str(), eta().c_str());
@@ -100,9 +106,11 @@ public:
         // The offline phase has no evaluations: without a bar, report it ten times.
         if (!m_terminal && !m_quiet && e.phase == core::Phase::OfflineInit && m_init >= 10 &&
             e.step % (m_init / 10) == 0) {
-            std::fprintf(stderr, "offline-init step %lld/%lld  %3.0f%%  meta-loss %.4f  elapsed %s  eta %s\n",
-                         static_cast<long long>(e.step), m_init, 100.0 * e.progress, m_metaLoss,
-                         formatDuration(e.wallTime).c_str(), eta().c_str());
+            std::fprintf(
+                stderr,
+                "offline-init step %lld/%lld  %3.0f%%  meta-loss %.4f  elapsed %s  eta %s\n",
+                static_cast<long long>(e.step), m_init, 100.0 * e.progress, m_metaLoss,
+                formatDuration(e.wallTime).c_str(), eta().c_str());
         }
         const auto now = std::chrono::steady_clock::now();
         if (m_terminal && !m_quiet && now - m_lastDraw > std::chrono::milliseconds(100)) {
@@ -119,10 +127,12 @@ public:
         }
         // One line per evaluation when not drawing a bar (logs, pipes, CI).
         if (!m_terminal && !m_quiet && e.split == "test") {
-            std::fprintf(stderr, "%s step %lld/%lld  %3.0f%%  validation %.4f  test %.4f  elapsed %s  eta %s\n",
-                         core::phaseName(e.phase), static_cast<long long>(e.step),
-                         static_cast<long long>(m_total), 100.0 * m_last.progress, m_validation,
-                         m_test, formatDuration(m_last.wallTime).c_str(), eta().c_str());
+            std::fprintf(
+                stderr,
+                "%s step %lld/%lld  %3.0f%%  validation %.4f  test %.4f  elapsed %s  eta %s\n",
+                core::phaseName(e.phase), static_cast<long long>(e.step),
+                static_cast<long long>(m_total), 100.0 * m_last.progress, m_validation, m_test,
+                formatDuration(m_last.wallTime).c_str(), eta().c_str());
         }
     }
 
@@ -149,13 +159,17 @@ private:
         const long long total = m_phase == core::Phase::OfflineInit ? m_init
                                 : m_phase == core::Phase::Search    ? m_search
                                                                     : m_total;
-        std::fprintf(stderr, "\r[%s] %3.0f%% %s %lld/%lld | eta %s | val %s | meta %s\x1b[K",
-                     bar.c_str(), 100.0 * m_last.progress, core::phaseName(m_last.phase),
-                     static_cast<long long>(m_last.step), total, eta().c_str(),
-                     m_validation >= 0 ? (std::to_string(std::lround(m_validation * 1000) / 10.0).substr(0, 4) + "%").c_str() : "--",
-                     m_searchBest >= 0 ? ("best err " + std::to_string(m_searchBest).substr(0, 6)).c_str()
-                     : m_metaLoss >= 0 ? std::to_string(m_metaLoss).substr(0, 6).c_str()
-                                       : "--");
+        std::fprintf(
+            stderr, "\r[%s] %3.0f%% %s %lld/%lld | eta %s | val %s | meta %s\x1b[K", bar.c_str(),
+            100.0 * m_last.progress, core::phaseName(m_last.phase),
+            static_cast<long long>(m_last.step), total, eta().c_str(),
+            m_validation >= 0
+                ? (std::to_string(std::lround(m_validation * 1000) / 10.0).substr(0, 4) + "%")
+                      .c_str()
+                : "--",
+            m_searchBest >= 0 ? ("best err " + std::to_string(m_searchBest).substr(0, 6)).c_str()
+            : m_metaLoss >= 0 ? std::to_string(m_metaLoss).substr(0, 6).c_str()
+                              : "--");
         std::fflush(stderr);
         m_barShown = true;
     }
@@ -189,7 +203,8 @@ private:
 const char* const kRunUsage =
     "usage: lossstudio-cli run CONFIG.json [--set key=value ...] [options]\n"
     "       lossstudio-cli run --resume RUN [options]\n"
-    "  CONFIG.json    a run config ('-' for defaults; see lossstudio-cli config --defaults)\n"
+    "  CONFIG.json    a run config or a preset file (resources/presets/*.json); '-' for\n"
+    "                 defaults (see lossstudio-cli config --defaults)\n"
     "  --set k=v      override one key, e.g. --set optimizer.lr=0.1 --set model.hidden=256,256\n"
     "  --resume RUN   continue a stopped or interrupted stored run (id, UUID or UUID prefix)\n"
     "                 from its newest checkpoint; its series continue where the checkpoint was\n"
@@ -204,10 +219,14 @@ const char* const kRunUsage =
 
 int exitCode(core::RunStatus status) {
     switch (status) {
-        case core::RunStatus::Finished: return 0;
-        case core::RunStatus::Stopped: return 3;
-        case core::RunStatus::Diverged: return 4;
-        default: return 1;
+        case core::RunStatus::Finished:
+            return 0;
+        case core::RunStatus::Stopped:
+            return 3;
+        case core::RunStatus::Diverged:
+            return 4;
+        default:
+            return 1;
     }
 }
 
@@ -264,7 +283,8 @@ int runCommand(const QStringList& args) {
             }
         } else if (a == QLatin1String("--stop-after")) {
             bool ok = false;
-            if (!takeValue(args, i, &value) || (stopAfter = value.toLongLong(&ok), !ok) || stopAfter < 1) {
+            if (!takeValue(args, i, &value) || (stopAfter = value.toLongLong(&ok), !ok) ||
+                stopAfter < 1) {
                 std::fprintf(stderr, "--stop-after takes a positive number of steps\n");
                 return 2;
             }
@@ -286,8 +306,9 @@ int runCommand(const QStringList& args) {
         }
     }
     if (!resume.isEmpty() && (!configPath.isEmpty() || !overrides.isEmpty())) {
-        std::fprintf(stderr, "--resume continues a stored run with its own config: give no "
-                             "CONFIG.json and no --set\n");
+        std::fprintf(stderr,
+                     "--resume continues a stored run with its own config: give no "
+                     "CONFIG.json and no --set\n");
         return 2;
     }
     if (!resume.isEmpty() && !store) {
@@ -305,7 +326,8 @@ int runCommand(const QStringList& args) {
     if (!resume.isEmpty()) {
         auto plan = loadResumePlan(storeFile, resume);
         if (!plan.ok()) {
-            std::fprintf(stderr, "cannot resume '%s': %s\n", qPrintable(resume), plan.error().c_str());
+            std::fprintf(stderr, "cannot resume '%s': %s\n", qPrintable(resume),
+                         plan.error().c_str());
             return 1;
         }
         config = plan.value().config;
@@ -317,15 +339,9 @@ int runCommand(const QStringList& args) {
                          static_cast<long long>(plan.value().step));
         }
     } else if (configPath != QLatin1String("-")) {
-        QFile file(configPath);
-        if (!file.open(QIODevice::ReadOnly)) {
-            std::fprintf(stderr, "cannot read config %s: %s\n", qPrintable(configPath),
-                         qPrintable(file.errorString()));
-            return 1;
-        }
-        auto parsed = core::parseRunConfig(file.readAll().toStdString());
+        auto parsed = readRunConfigFile(configPath);
         if (!parsed.ok()) {
-            std::fprintf(stderr, "%s: %s\n", qPrintable(configPath), parsed.error().c_str());
+            std::fprintf(stderr, "%s\n", parsed.error().c_str());
             return 1;
         }
         config = std::move(parsed).value();
@@ -336,8 +352,8 @@ int runCommand(const QStringList& args) {
             std::fprintf(stderr, "--set takes key=value, got '%s'\n", qPrintable(o));
             return 2;
         }
-        const auto status = core::setConfigValue(config, o.left(eq).toStdString(),
-                                                 o.mid(eq + 1).toStdString());
+        const auto status =
+            core::setConfigValue(config, o.left(eq).toStdString(), o.mid(eq + 1).toStdString());
         if (!status.ok()) {
             std::fprintf(stderr, "--set %s: %s\n", qPrintable(o), status.error().c_str());
             return 1;
@@ -376,9 +392,10 @@ int runCommand(const QStringList& args) {
 
     std::printf("run:      %s\n", config.name.c_str());
     if (recorder) {
-        std::printf("stored:   %s in %s\n",
-                    recorder->runUuid().isEmpty() ? "(not recorded)" : qPrintable(recorder->runUuid()),
-                    qPrintable(storeFile));
+        std::printf(
+            "stored:   %s in %s\n",
+            recorder->runUuid().isEmpty() ? "(not recorded)" : qPrintable(recorder->runUuid()),
+            qPrintable(storeFile));
     }
     std::printf("status:   %s\n", core::statusName(finished.status));
     std::printf("message:  %s\n", finished.message.c_str());
@@ -414,18 +431,12 @@ int configCommand(const QStringList& args) {
     }
     const int check = args.indexOf(QStringLiteral("--check"));
     if (check >= 0 && check + 1 < args.size()) {
-        QFile file(args[check + 1]);
-        if (!file.open(QIODevice::ReadOnly)) {
-            std::fprintf(stderr, "cannot read %s: %s\n", qPrintable(file.fileName()),
-                         qPrintable(file.errorString()));
-            return 1;
-        }
-        const auto config = core::parseRunConfig(file.readAll().toStdString());
+        const auto config = readRunConfigFile(args[check + 1]);
         if (!config.ok()) {
-            std::fprintf(stderr, "%s: %s\n", qPrintable(file.fileName()), config.error().c_str());
+            std::fprintf(stderr, "%s\n", config.error().c_str());
             return 1;
         }
-        std::printf("%s: valid\n", qPrintable(file.fileName()));
+        std::printf("%s: valid\n", qPrintable(args[check + 1]));
         return 0;
     }
     std::fputs("usage: lossstudio-cli config --defaults | --keys | --check CONFIG.json\n", stderr);

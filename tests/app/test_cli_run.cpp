@@ -1,11 +1,12 @@
 // lossstudio-cli run / config as a user calls them: exit codes, summaries, errors naming the key.
-#include <lossstudio/storage/run_reader.h>
-
+#include <QDir>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <lossstudio/storage/run_reader.h>
 
 namespace {
 
@@ -49,16 +50,50 @@ private Q_SLOTS:
         const QJsonObject json = QJsonDocument::fromJson(o.out.toUtf8()).object();
         QCOMPARE(json.value(QStringLiteral("method")).toString(), QStringLiteral("adalfl"));
         QCOMPARE(json.value(QStringLiteral("steps")).toInt(), 10000);
-        QCOMPARE(json.value(QStringLiteral("optimizer")).toObject().value(QStringLiteral("lr")).toDouble(), 0.01);
-        QCOMPARE(json.value(QStringLiteral("meta")).toObject().value(QStringLiteral("init_steps")).toInt(), 2500);
+        QCOMPARE(json.value(QStringLiteral("optimizer"))
+                     .toObject()
+                     .value(QStringLiteral("lr"))
+                     .toDouble(),
+                 0.01);
+        QCOMPARE(json.value(QStringLiteral("meta"))
+                     .toObject()
+                     .value(QStringLiteral("init_steps"))
+                     .toInt(),
+                 2500);
         // It round-trips: --check accepts it.
         QTemporaryDir dir;
         QFile file(dir.filePath(QStringLiteral("defaults.json")));
         QVERIFY(file.open(QIODevice::WriteOnly));
         file.write(o.out.toUtf8());
         file.close();
-        const Outcome check = runCli({QStringLiteral("config"), QStringLiteral("--check"), file.fileName()});
+        const Outcome check =
+            runCli({QStringLiteral("config"), QStringLiteral("--check"), file.fileName()});
         QCOMPARE(check.exitCode, 0);
+    }
+
+    void presetFilesAreConfigs() {
+        // Every shipped preset ({"title", "description", "config"}) is accepted as a run config;
+        // the CIFAR ones name the missing folder instead (their data.path is the user's).
+        const QDir presets(QStringLiteral(LOSSSTUDIO_PRESETS_DIR));
+        const QStringList files = presets.entryList({QStringLiteral("*.json")}, QDir::Files);
+        QVERIFY(files.size() >= 12);
+        for (const QString& name : files) {
+            const Outcome o = runCli(
+                {QStringLiteral("config"), QStringLiteral("--check"), presets.filePath(name)});
+            if (name.startsWith(QLatin1String("cifar"))) {
+                QCOMPARE(o.exitCode, 1);
+                QVERIFY2(o.err.contains(QStringLiteral("'data.path'")), qPrintable(o.err));
+            } else {
+                QVERIFY2(o.exitCode == 0, qPrintable(name + QLatin1String(": ") + o.err));
+            }
+        }
+        // A preset runs with overrides on top: the quick preset shrunk to a synthetic dataset.
+        const Outcome run = runCli(QStringList{QStringLiteral("run"),
+                                               presets.filePath(QStringLiteral("quick.json")),
+                                               QStringLiteral("--no-store")} +
+                                   kTiny);
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        QVERIFY2(run.out.contains(QStringLiteral("status:   finished")), qPrintable(run.out));
     }
 
     void tinyRunFinishesWithASummary() {
@@ -72,10 +107,12 @@ private Q_SLOTS:
     }
 
     void badKeysAreNamed() {
-        const Outcome set = runCli({QStringLiteral("run"), QStringLiteral("-"), QStringLiteral("--set"),
-                                    QStringLiteral("optimizer.learning_rate=1")});
+        const Outcome set =
+            runCli({QStringLiteral("run"), QStringLiteral("-"), QStringLiteral("--set"),
+                    QStringLiteral("optimizer.learning_rate=1")});
         QCOMPARE(set.exitCode, 1);
-        QVERIFY2(set.err.contains(QStringLiteral("'optimizer.learning_rate'")), qPrintable(set.err));
+        QVERIFY2(set.err.contains(QStringLiteral("'optimizer.learning_rate'")),
+                 qPrintable(set.err));
 
         QTemporaryDir dir;
         QFile file(dir.filePath(QStringLiteral("bad.json")));
@@ -84,10 +121,12 @@ private Q_SLOTS:
         file.close();
         const Outcome bad = runCli({QStringLiteral("run"), file.fileName()});
         QCOMPARE(bad.exitCode, 1);
-        QVERIFY2(bad.err.contains(QStringLiteral("bad.json")) && bad.err.contains(QStringLiteral("'batch_size'")),
+        QVERIFY2(bad.err.contains(QStringLiteral("bad.json")) &&
+                     bad.err.contains(QStringLiteral("'batch_size'")),
                  qPrintable(bad.err));
 
-        const Outcome missing = runCli({QStringLiteral("run"), dir.filePath(QStringLiteral("none.json"))});
+        const Outcome missing =
+            runCli({QStringLiteral("run"), dir.filePath(QStringLiteral("none.json"))});
         QCOMPARE(missing.exitCode, 1);
         QVERIFY(missing.err.contains(QStringLiteral("none.json")));
 
@@ -98,20 +137,23 @@ private Q_SLOTS:
     void stoppedRunResumesItsStoredSeries() {
         QTemporaryDir dir;
         const QString db = dir.filePath(QStringLiteral("runs.sqlite"));
-        const QStringList config = QStringList{QStringLiteral("run"), QStringLiteral("-")} + kTiny +
-                                   QStringList{QStringLiteral("--set"), QStringLiteral("steps=1500"),
-                                               QStringLiteral("--set"), QStringLiteral("eval_interval=100"),
-                                               QStringLiteral("--set"), QStringLiteral("optimizer.momentum=0.9"),
-                                               QStringLiteral("--db"), db, QStringLiteral("--quiet")};
+        const QStringList config =
+            QStringList{QStringLiteral("run"), QStringLiteral("-")} + kTiny +
+            QStringList{QStringLiteral("--set"),  QStringLiteral("steps=1500"),
+                        QStringLiteral("--set"),  QStringLiteral("eval_interval=100"),
+                        QStringLiteral("--set"),  QStringLiteral("optimizer.momentum=0.9"),
+                        QStringLiteral("--db"),   db,
+                        QStringLiteral("--quiet")};
         const Outcome whole = runCli(config);
         QVERIFY2(whole.exitCode == 0, qPrintable(whole.err));
         // The same run stopped after 700 steps of its session (5 offline + 695 online), resumed.
-        const Outcome first = runCli(config + QStringList{QStringLiteral("--stop-after"), QStringLiteral("700")});
+        const Outcome first =
+            runCli(config + QStringList{QStringLiteral("--stop-after"), QStringLiteral("700")});
         QCOMPARE(first.exitCode, 3);
         QVERIFY2(first.out.contains(QStringLiteral("online step 695")), qPrintable(first.out));
         const QString uuid = storedUuid(first.out);
-        const Outcome resumed = runCli({QStringLiteral("run"), QStringLiteral("--resume"), uuid.left(8),
-                                        QStringLiteral("--db"), db});
+        const Outcome resumed = runCli({QStringLiteral("run"), QStringLiteral("--resume"),
+                                        uuid.left(8), QStringLiteral("--db"), db});
         QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.err + resumed.out));
         QVERIFY(resumed.out.contains(uuid));
         QVERIFY(resumed.err.contains(QStringLiteral("resuming run")));
@@ -121,18 +163,21 @@ private Q_SLOTS:
         const auto wholeId = reader.value()->findRun(storedUuid(whole.out));
         const auto splitId = reader.value()->findRun(uuid);
         QVERIFY(wholeId.ok() && splitId.ok());
-        QCOMPARE(reader.value()->run(splitId.value()).value().status, lossstudio::storage::RunStatus::Finished);
-        for (const QString& key : {QStringLiteral("train/loss"), QStringLiteral("meta/loss"),
-                                   QStringLiteral("init/meta/loss"), QStringLiteral("validation/accuracy")}) {
+        QCOMPARE(reader.value()->run(splitId.value()).value().status,
+                 lossstudio::storage::RunStatus::Finished);
+        for (const QString& key :
+             {QStringLiteral("train/loss"), QStringLiteral("meta/loss"),
+              QStringLiteral("init/meta/loss"), QStringLiteral("validation/accuracy")}) {
             const auto a = reader.value()->series(wholeId.value(), key);
             const auto b = reader.value()->series(splitId.value(), key);
             QVERIFY(a.ok() && b.ok());
             QVERIFY2(a.value().steps.size() >= 5, qPrintable(key));  // init/: 5 offline steps
-            QCOMPARE(b.value().steps, a.value().steps);    // no gap, no duplicate
-            QCOMPARE(b.value().values, a.value().values);  // the same numbers
+            QCOMPARE(b.value().steps, a.value().steps);              // no gap, no duplicate
+            QCOMPARE(b.value().values, a.value().values);            // the same numbers
         }
         // Resuming a finished run is refused with a reason.
-        const Outcome again = runCli({QStringLiteral("run"), QStringLiteral("--resume"), uuid, QStringLiteral("--db"), db});
+        const Outcome again = runCli(
+            {QStringLiteral("run"), QStringLiteral("--resume"), uuid, QStringLiteral("--db"), db});
         QCOMPARE(again.exitCode, 1);
         QVERIFY2(again.err.contains(QStringLiteral("is finished")), qPrintable(again.err));
     }
@@ -163,16 +208,18 @@ private Q_SLOTS:
         QVERIFY(reader.ok());
         const auto id = reader.value()->findRun(storedUuid(out));
         QVERIFY(id.ok());
-        QCOMPARE(reader.value()->run(id.value()).value().status, lossstudio::storage::RunStatus::Stopped);
+        QCOMPARE(reader.value()->run(id.value()).value().status,
+                 lossstudio::storage::RunStatus::Stopped);
         QVERIFY(reader.value()->latestCheckpoint(id.value()).ok());
     }
 
     void divergenceExitsNonZero() {
-        const Outcome o = runCli(QStringList{QStringLiteral("run"), QStringLiteral("-")} + kTiny +
-                                 QStringList{QStringLiteral("--set"), QStringLiteral("method=cross_entropy"),
-                                             QStringLiteral("--set"), QStringLiteral("optimizer.lr=1000"),
-                                             QStringLiteral("--set"), QStringLiteral("steps=500"),
-                                             QStringLiteral("--set"), QStringLiteral("meta.max_failures=2")});
+        const Outcome o =
+            runCli(QStringList{QStringLiteral("run"), QStringLiteral("-")} + kTiny +
+                   QStringList{QStringLiteral("--set"), QStringLiteral("method=cross_entropy"),
+                               QStringLiteral("--set"), QStringLiteral("optimizer.lr=1000"),
+                               QStringLiteral("--set"), QStringLiteral("steps=500"),
+                               QStringLiteral("--set"), QStringLiteral("meta.max_failures=2")});
         QCOMPARE(o.exitCode, 4);
         QVERIFY2(o.out.contains(QStringLiteral("status:   diverged")), qPrintable(o.out));
         QVERIFY(o.err.contains(QStringLiteral("warning: non-finite")));
