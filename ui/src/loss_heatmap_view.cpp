@@ -2,7 +2,6 @@
 
 #include <QComboBox>
 #include <QHBoxLayout>
-#include <QLabel>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
@@ -10,6 +9,7 @@
 #include <map>
 
 #include "lossstudio/ui/plot_view.h"
+#include "lossstudio/ui/warning_markers.h"
 
 namespace lossstudio::ui {
 namespace {
@@ -25,6 +25,19 @@ QCPColorGradient viridis() {
     g.setColorInterpolation(QCPColorGradient::ciRGB);
     g.setNanHandling(QCPColorGradient::nhTransparent);
     return g;
+}
+
+/// The values a column shows (empty when the snapshot lacks them).
+const QVector<double>& columnValues(const LossCurve& curve, LossHeatmapView::Curve which) {
+    switch (which) {
+        case LossHeatmapView::Curve::TargetClass:
+            return curve.lossY1;
+        case LossHeatmapView::Curve::OtherClasses:
+            return curve.lossY0;
+        case LossHeatmapView::Curve::Effective:
+            break;
+    }
+    return curve.effective;
 }
 
 }  // namespace
@@ -58,16 +71,24 @@ LossHeatmapView::LossHeatmapView(const RunData* data, QWidget* parent)
     m_marker = new QCPItemStraightLine(m_plot);
     m_marker->setPen(QPen(QColor(255, 255, 255, 200), 1.2, Qt::DashLine));
     m_marker->setVisible(false);
+    m_marker->setSelectable(false);
+    m_markers = new WarningMarkers(m_plot, data);
+    m_markers->setHalo(true);  // visible on every colour of the map
 
     m_curveBox = new QComboBox(this);
     m_curveBox->setObjectName(QStringLiteral("heatmapCurve"));
-    m_curveBox->addItem(tr("l(1, p): target class"));
-    m_curveBox->addItem(tr("l(0, p): other classes"));
+    m_curveBox->addItem(tr("l(1, p): target"));
+    m_curveBox->addItem(tr("l(0, p): others"));
+    m_curveBox->addItem(tr("e(p): effective"));
+    m_curveBox->setItemData(2,
+                            tr("The loss of one sample whose target class has probability p "
+                               "(the net shape of l(1, \u00b7) and l(0, \u00b7))"),
+                            Qt::ToolTipRole);
     m_colourBox = new QComboBox(this);
     m_colourBox->setObjectName(QStringLiteral("heatmapColouring"));
     m_colourBox->addItem(tr("colour: value"));
-    m_colourBox->addItem(tr("colour: log value"));
-    m_colourBox->addItem(tr("colour: shape (per step 0\u20131)"));
+    m_colourBox->addItem(tr("colour: log"));
+    m_colourBox->addItem(tr("colour: shape"));
     m_colourBox->setItemData(2,
                              tr("Each step's curve scaled to [0, 1]: shows how the shape changes "
                                 "while the loss's scale grows"),
@@ -75,9 +96,13 @@ LossHeatmapView::LossHeatmapView(const RunData* data, QWidget* parent)
     m_colourBox->setItemData(1, tr("Logarithmic colours; values \u2264 0 are left blank"),
                              Qt::ToolTipRole);
 
+    for (QComboBox* box : {m_curveBox, m_colourBox}) {
+        // The map may sit in a narrow column: the boxes shrink rather than widen it.
+        box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        box->setMinimumContentsLength(10);
+    }
     auto* controls = new QHBoxLayout;
     controls->setContentsMargins(4, 0, 4, 0);
-    controls->addWidget(new QLabel(tr("Show"), this));
     controls->addWidget(m_curveBox);
     controls->addWidget(m_colourBox);
     controls->addStretch(1);
@@ -97,7 +122,9 @@ LossHeatmapView::LossHeatmapView(const RunData* data, QWidget* parent)
 LossHeatmapView::~LossHeatmapView() = default;
 
 void LossHeatmapView::setCurve(Curve curve) {
-    m_curveBox->setCurrentIndex(curve == Curve::TargetClass ? 0 : 1);
+    m_curveBox->setCurrentIndex(curve == Curve::TargetClass    ? 0
+                                : curve == Curve::OtherClasses ? 1
+                                                               : 2);
 }
 
 void LossHeatmapView::setColouring(Colouring colouring) {
@@ -116,6 +143,7 @@ void LossHeatmapView::setPhase(core::Phase phase) {
     }
     m_phase = phase;
     m_marker->setVisible(false);
+    m_markers->setPhase(phase);
     rebuild();
 }
 
@@ -138,10 +166,15 @@ void LossHeatmapView::markSnapshot(core::Phase phase, qint64 step) {
 
 void LossHeatmapView::onCleared() {
     m_marker->setVisible(false);
+    m_markers->refresh();
     rebuild();
 }
 
 void LossHeatmapView::onDataChanged(const RunDataChange& change) {
+    if (change.marks) {
+        m_markers->refresh();
+        m_plot->requestReplot();
+    }
     if (change.firstNewSnapshot < 0) {
         return;
     }
@@ -157,13 +190,15 @@ void LossHeatmapView::onDataChanged(const RunDataChange& change) {
 void LossHeatmapView::rebuild() {
     // Columns on a regular step grid (the snapshot interval); a column without its own snapshot
     // (an irregular last step) repeats the one before it.
+    const Curve which = m_curveBox->currentIndex() == 0   ? Curve::TargetClass
+                        : m_curveBox->currentIndex() == 1 ? Curve::OtherClasses
+                                                          : Curve::Effective;
     QVector<const LossCurve*> columns;
     for (const LossCurve& curve : m_data->snapshots()) {
         if (shows(curve.phase) && !curve.p.isEmpty()) {
             columns.push_back(&curve);
         }
     }
-    const bool target = m_curveBox->currentIndex() == 0;
     if (!m_colouringChosen) {
         // Until the user picks one: log colours when no value is negative (a softplus output,
         // whose zeros are float underflow; the learned loss spans decades, and linear colours
@@ -171,7 +206,7 @@ void LossHeatmapView::rebuild() {
         bool nonNegative = !columns.isEmpty();
         bool anyPositive = false;
         for (const LossCurve* curve : columns) {
-            for (double v : target ? curve->lossY1 : curve->lossY0) {
+            for (double v : columnValues(*curve, which)) {
                 nonNegative = nonNegative && v >= 0;
                 anyPositive = anyPositive || v > 0;
             }
@@ -181,7 +216,9 @@ void LossHeatmapView::rebuild() {
         m_colourBox->setCurrentIndex(positive ? 1 : 0);
     }
     const int colouring = m_colourBox->currentIndex();
-    const QString curveName = target ? tr("l(1, p)") : tr("l(0, p)");
+    const QString curveName = which == Curve::TargetClass    ? tr("l(1, p)")
+                              : which == Curve::OtherClasses ? tr("l(0, p)")
+                                                             : tr("e(p)");
     m_scale->axis()->setLabel(colouring == 2 ? tr("%1 scaled per step").arg(curveName) : curveName);
     m_plot->xAxis->setLabel(m_phase == core::Phase::OfflineInit ? tr("Phase A meta step")
                             : m_phase == core::Phase::Search    ? tr("search candidate")
@@ -230,7 +267,7 @@ void LossHeatmapView::rebuild() {
         double smallest = std::numeric_limits<double>::infinity();
         double largest = 0;
         for (const LossCurve* curve : columns) {
-            for (double v : target ? curve->lossY1 : curve->lossY0) {
+            for (double v : columnValues(*curve, which)) {
                 if (v > 0 && std::isfinite(v)) {
                     smallest = std::min(smallest, v);
                     largest = std::max(largest, v);
@@ -249,12 +286,15 @@ void LossHeatmapView::rebuild() {
                static_cast<double>(columns[next]->step) < step + interval / 2) {
             current = columns[next++];
         }
-        const QVector<double>& values = target ? current->lossY1 : current->lossY0;
+        const QVector<double>& values = columnValues(*current, which);
         double colLow = 0;
         double colHigh = 1;
-        if (colouring == 2) {
+        if (colouring == 2 && !values.isEmpty()) {
             colLow = *std::min_element(values.begin(), values.end());
             colHigh = *std::max_element(values.begin(), values.end());
+        }
+        for (int v = static_cast<int>(values.size()); v < points; ++v) {
+            data->setCell(k, v, nan);  // a snapshot without these values (stored before e(p))
         }
         for (int v = 0; v < points && v < values.size(); ++v) {
             double z = values[v];

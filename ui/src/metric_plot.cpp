@@ -2,14 +2,20 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <lossstudio/core/metric_keys.h>
+
+#include "lossstudio/ui/warning_markers.h"
 
 namespace lossstudio::ui {
 
 MetricPlot::MetricPlot(const QString& title, const QString& yLabel, QVector<MetricSpec> specs,
                        const RunData* data, QWidget* parent, QVector<MetricSpec> searchSpecs)
-    : PlotView(title, parent), m_data(data) {
+    : PlotView(title, parent),
+      m_data(data),
+      m_thresholdValue(std::numeric_limits<double>::quiet_NaN()) {
+    m_markers = new WarningMarkers(this, data);
     xAxis->setLabel(tr("training step"));
     yAxis->setLabel(yLabel);
     // All raw curves first, then the smoothed ones, so every smoothed curve draws on top.
@@ -38,6 +44,8 @@ MetricPlot::MetricPlot(const QString& title, const QString& yLabel, QVector<Metr
         }
     }
     connect(this, &PlotView::logYChanged, this, [this]() { rebuild(); });
+    connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
+            [this]() { spanThreshold(); });
     rebuild();
 }
 
@@ -69,6 +77,7 @@ void MetricPlot::setPhase(core::Phase phase) {
         return;
     }
     m_phase = phase;
+    m_markers->setPhase(phase);
     rebuild();
 }
 
@@ -90,6 +99,46 @@ QCPGraph* MetricPlot::smoothedGraph(const QString& key) const {
     return nullptr;
 }
 
+QCPGraph* MetricPlot::floorGraph(const QString& key) const {
+    for (const Series& s : m_series) {
+        if (s.spec.key == key) {
+            return s.floor;
+        }
+    }
+    return nullptr;
+}
+
+void MetricPlot::setLogFloor(const QString& key, double floor, const QString& label) {
+    for (Series& s : m_series) {
+        if (s.spec.key != key) {
+            continue;
+        }
+        if (!(floor > 0)) {
+            if (s.floor != nullptr) {
+                removeGraph(s.floor);
+                s.floor = nullptr;
+            }
+            s.floorValue = 0;
+        } else {
+            if (s.floor == nullptr) {
+                s.floor = addGraph();
+                s.floor->setSelectable(QCP::stNone);
+                // Thick and flat: cheap to stroke however long (see the raw pen in rebuild).
+                s.floor->setPen(QPen((s.smooth != nullptr ? s.smooth : s.raw)->pen().color(), 4.0,
+                                     Qt::SolidLine, Qt::FlatCap));
+            }
+            s.floorValue = floor;
+            s.floor->setName(label);
+        }
+        rebuild();
+        return;
+    }
+}
+
+bool MetricPlot::floorActive(const Series& series) const {
+    return series.floor != nullptr && logY();
+}
+
 void MetricPlot::rebuild() {
     const bool smoothing = m_smoothing > 0;
     xAxis->setLabel(m_phase == core::Phase::OfflineInit ? tr("Phase A meta step")
@@ -97,6 +146,12 @@ void MetricPlot::rebuild() {
                                                         : tr("training step"));
     for (Series& s : m_series) {
         s.raw->data()->clear();
+        if (s.floor != nullptr) {
+            s.floor->data()->clear();
+            s.floor->setVisible(floorActive(s) && inView(s));
+            s.floor->removeFromLegend();
+        }
+        s.atFloor = false;
         s.consumed = 0;
         s.ema = 0;
         s.emaCount = 0;
@@ -109,8 +164,9 @@ void MetricPlot::rebuild() {
             // translucent or wide pen makes Qt stroke the whole zigzag polyline as a path, which
             // costs ~100x more for a noisy 100,000-step series (bench_gui_latency).
             const QColor color = s.smooth->pen().color();
-            const QColor tint = QColor::fromRgbF(1 - 0.3 * (1 - color.redF()), 1 - 0.3 * (1 - color.greenF()),
-                                                 1 - 0.3 * (1 - color.blueF()));
+            const QColor tint =
+                QColor::fromRgbF(1 - 0.3 * (1 - color.redF()), 1 - 0.3 * (1 - color.greenF()),
+                                 1 - 0.3 * (1 - color.blueF()));
             s.raw->setPen(QPen(smoothing ? tint : color, 0));
         }
         if (inView(s)) {
@@ -124,8 +180,69 @@ void MetricPlot::rebuild() {
             (smoothing && s.smooth != nullptr ? s.smooth : s.raw)->addToLegend();
         }
     }
+    for (Series& s : m_series) {
+        updateFloorLegend(s);
+    }
+    m_markers->refresh();
+    updateThreshold();
     fitIfFollowing();
     requestReplot();
+}
+
+void MetricPlot::setThreshold(const QString& key, double value, const QString& label) {
+    if (m_threshold == nullptr) {
+        m_threshold = addGraph();
+        m_threshold->setSelectable(QCP::stNone);
+        m_threshold->setPen(
+            QPen(WarningMarkers::color(WarningMarkers::Kind::Collapse), 1.4, Qt::DashDotLine));
+        m_threshold->removeFromLegend();
+    }
+    m_thresholdKey = key;
+    m_thresholdValue = value;
+    m_threshold->setName(label);
+    updateThreshold();
+    fitIfFollowing();
+    requestReplot();
+}
+
+bool MetricPlot::thresholdShown() const {
+    if (m_threshold == nullptr || !std::isfinite(m_thresholdValue) ||
+        (logY() && m_thresholdValue <= 0)) {
+        return false;
+    }
+    for (const Series& s : m_series) {
+        if (s.spec.key == m_thresholdKey) {
+            return inView(s) && !s.raw->data()->isEmpty();
+        }
+    }
+    return false;
+}
+
+void MetricPlot::updateThreshold() {
+    if (m_threshold == nullptr) {
+        return;
+    }
+    const bool shown = thresholdShown();
+    m_threshold->setVisible(shown);
+    if (shown) {
+        if (!legend->hasItemWithPlottable(m_threshold)) {
+            m_threshold->addToLegend();
+        }
+        spanThreshold();
+    } else {
+        m_threshold->removeFromLegend();
+        m_threshold->data()->clear();  // nothing stale in a CSV export
+    }
+}
+
+void MetricPlot::spanThreshold() {
+    // Two points at the edges of what is visible: the line always crosses the whole plot.
+    if (m_threshold == nullptr || !m_threshold->visible()) {
+        return;
+    }
+    const QCPRange range = xAxis->range();
+    m_threshold->setData({range.lower, range.upper}, {m_thresholdValue, m_thresholdValue},
+                         /*alreadySorted=*/true);
 }
 
 void MetricPlot::onDataChanged(const RunDataChange& change) {
@@ -135,6 +252,13 @@ void MetricPlot::onDataChanged(const RunDataChange& change) {
             appendNew(s);
             any = true;
         }
+    }
+    if (change.marks) {
+        m_markers->refresh();
+        any = true;
+    }
+    if (any) {
+        updateThreshold();
     }
     if (any || change.status) {
         fitIfFollowing();
@@ -157,25 +281,73 @@ void MetricPlot::appendNew(Series& s) {
         smooth.resize(count);
     }
     const double w = m_smoothing;
+    const bool floored = floorActive(s);
+    QVector<double> floorKeys;
+    QVector<double> floorValues;
     for (qsizetype i = 0; i < count; ++i) {
         const double value = source.values[s.consumed + i] * s.spec.scale;
         keys[i] = source.steps[s.consumed + i];
         raw[i] = value;
+        // What the smoothed curve and the y range see: on a log axis with a floor, no value
+        // under it (a zero would drag the EMA down without end, decades below the data).
+        double shown = value;
+        if (floored) {
+            if (value <= s.floorValue) {
+                floorKeys.push_back(keys[i]);
+                floorValues.push_back(s.floorValue);
+                s.atFloor = true;
+                shown = s.floorValue;
+            } else if (s.atFloor) {
+                // A gap: the stretches at the floor are separate segments.
+                floorKeys.push_back(keys[i]);
+                floorValues.push_back(std::numeric_limits<double>::quiet_NaN());
+                s.atFloor = false;
+            }
+        }
         if (smoothing) {
             // Debiased EMA: the first points are not pulled towards zero.
-            s.ema = w * s.ema + (1.0 - w) * value;
+            s.ema = w * s.ema + (1.0 - w) * shown;
             ++s.emaCount;
             smooth[i] = s.ema / (1.0 - std::pow(w, static_cast<double>(s.emaCount)));
             includeInRange(s, smooth[i]);
         } else {
-            includeInRange(s, value);
+            includeInRange(s, shown);
         }
     }
     appendSeries(s.raw, keys, raw);
     if (smoothing) {
         appendSeries(s.smooth, keys, smooth);
     }
+    if (!floorKeys.isEmpty()) {
+        // Not through appendSeries: the NaN gaps must stay.
+        s.floor->addData(floorKeys, floorValues, /*alreadySorted=*/true);
+        updateFloorLegend(s);
+    }
     s.consumed = n;
+}
+
+bool MetricPlot::floorShown(const Series& s) const {
+    if (!floorActive(s) || !inView(s)) {
+        return false;
+    }
+    for (auto it = s.floor->data()->constBegin(); it != s.floor->data()->constEnd(); ++it) {
+        if (std::isfinite(it->value)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void MetricPlot::updateFloorLegend(Series& s) {
+    if (s.floor == nullptr) {
+        return;
+    }
+    const bool shown = floorShown(s);
+    if (shown && !legend->hasItemWithPlottable(s.floor)) {
+        s.floor->addToLegend();
+    } else if (!shown) {
+        s.floor->removeFromLegend();
+    }
 }
 
 void MetricPlot::includeInRange(Series& s, double value) {
@@ -222,6 +394,16 @@ void MetricPlot::fitAxes() {
             have = true;
         }
     }
+    for (const Series& s : m_series) {
+        if (have && floorShown(s)) {
+            low = std::min(low, s.floorValue);  // the segments at the floor stay in view
+        }
+    }
+    if (have && thresholdShown()) {
+        // The threshold stays in view: how far the series is from it is the point of the line.
+        low = std::min(low, m_thresholdValue);
+        high = std::max(high, m_thresholdValue);
+    }
     if (!have) {
         yAxis->setRange(logY() ? QCPRange(0.1, 10) : QCPRange(0, 1));
         return;
@@ -238,9 +420,15 @@ void MetricPlot::fitAxes() {
 }
 
 QString MetricPlot::csvSeriesName(const QCPGraph* graph) const {
+    if (graph == m_threshold) {
+        return graph->name();
+    }
     for (const Series& s : m_series) {
         if (graph == s.raw) {
             return fullKey(s.spec);
+        }
+        if (graph == s.floor) {
+            return fullKey(s.spec) + QStringLiteral(" <= %1").arg(s.floorValue);
         }
         if (graph == s.smooth) {
             return fullKey(s.spec) + QStringLiteral(" (EMA %1)").arg(m_smoothing);

@@ -135,9 +135,8 @@ PlotView::PlotView(const QString& title, QWidget* parent)
     });
     // A left drag pans; a plain click (e.g. on a warning marker) moves nothing and must not stop
     // the views from fitting their axes to new data.
-    connect(this, &QCustomPlot::mousePress, this, [this](QMouseEvent* event) {
-        m_pressPosition = event->position();
-    });
+    connect(this, &QCustomPlot::mousePress, this,
+            [this](QMouseEvent* event) { m_pressPosition = event->position(); });
     connect(this, &QCustomPlot::mouseMove, this, [this](QMouseEvent* event) {
         if ((event->buttons() & Qt::LeftButton) &&
             (event->position() - m_pressPosition).manhattanLength() > 3) {
@@ -321,6 +320,9 @@ bool PlotView::exportCsv(const QString& path) const {
         }
         const QString name = csvField(csvSeriesName(g));
         for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it) {
+            if (std::isnan(it->value)) {
+                continue;  // a gap between segments (QCustomPlot breaks lines at NaN), no data
+            }
             out << name << ',' << it->key << ',' << it->value << '\n';
         }
     }
