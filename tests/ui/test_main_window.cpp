@@ -24,7 +24,8 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QVERIFY(window.findChild<QDockWidget*>(QStringLiteral("experimentDock")) != nullptr);
         QVERIFY(window.findChild<QDockWidget*>(QStringLiteral("logDock")) != nullptr);
-        QCOMPARE(window.liveView()->plots().size(), 5);
+        // Curves, effective loss, heat map, accuracy, losses, gradients, gradient-size ratio.
+        QCOMPARE(window.liveView()->plots().size(), 7);
         for (auto* plot : window.liveView()->plots()) {
             QVERIFY(plot->isVisible());
             QVERIFY(!plot->xAxis->label().isEmpty());

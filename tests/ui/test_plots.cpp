@@ -211,16 +211,23 @@ private Q_SLOTS:
         batch.started->classes = 4;
         batch.snapshots = {snapshot(core::Phase::Online, 0, 1)};
         data.append(batch);
-        view.setMode(ui::LossCurveView::Mode::Effective);
-        // l1 = 1 - p, l0 = p, C = 4: (1/4)[(1 - p) + 3 (1 - p) / 3] = (1 - p) / 2.
-        QCOMPARE(view.lossY1Graph()->data()->size(), 11);
-        for (auto it = view.lossY1Graph()->data()->constBegin();
-             it != view.lossY1Graph()->data()->constEnd(); ++it) {
+        // A snapshot without the engine's e(p) (stored before it existed): the formula here.
+        // l1 = 1 - p, l0 = p, C = 4: (1/4)[(1 - p) + 3 (1 - p) / 3] = (1 - p) / 2, minimum 0 at 1.
+        QCOMPARE(view.effectiveGraph()->data()->size(), 11);
+        for (auto it = view.effectiveGraph()->data()->constBegin();
+             it != view.effectiveGraph()->data()->constEnd(); ++it) {
             QVERIFY(std::fabs(it->value - (1 - it->key) / 2) < 1e-6);
         }
-        QVERIFY(!view.lossY0Graph()->visible());
-        view.setMode(ui::LossCurveView::Mode::Curves);
+        QCOMPARE(view.argminGraph()->data()->at(0)->key, 1.0);
+        // Beside it, the raw curves.
+        QVERIFY(view.plot()->isVisibleTo(&view));
+        QCOMPARE(view.lossY1Graph()->data()->at(0)->value, 1.0);
         QVERIFY(view.lossY0Graph()->visible());
+        view.setMode(ui::LossCurveView::Mode::Effective);  // the effective loss alone
+        QVERIFY(!view.plot()->isVisibleTo(&view));
+        QVERIFY(view.effectivePlot()->isVisibleTo(&view));
+        view.setMode(ui::LossCurveView::Mode::Curves);
+        QVERIFY(view.plot()->isVisibleTo(&view));
     }
 
     void theLogBridgeCarriesLinesFromAnyThread() {

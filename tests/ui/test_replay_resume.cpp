@@ -78,7 +78,8 @@ Points points(const QCPGraph* graph) {
 }
 
 /// Everything a live view draws, by "phase / plot / graph": every graph's points and every
-/// colour map's cells, for the training phase and Phase A, and the curve view at every snapshot.
+/// colour map's cells, for the training phase and Phase A, and the curve view (raw curves,
+/// effective loss and its minimum) at every snapshot.
 QMap<QString, Points> drawn(ui::LiveView* view, const ui::RunData* data) {
     QMap<QString, Points> out;
     view->heatmap()->setColouring(ui::LossHeatmapView::Colouring::Value);
@@ -113,6 +114,9 @@ QMap<QString, Points> drawn(ui::LiveView* view, const ui::RunData* data) {
         curves->setCurrentIndex(i);
         out.insert(QStringLiteral("curve %1 y1").arg(i), points(curves->lossY1Graph()));
         out.insert(QStringLiteral("curve %1 y0").arg(i), points(curves->lossY0Graph()));
+        out.insert(QStringLiteral("curve %1 e").arg(i), points(curves->effectiveGraph()));
+        out.insert(QStringLiteral("curve %1 min %2").arg(i).arg(curves->argminText()),
+                   points(curves->argminGraph()));
     }
     return out;
 }

@@ -42,29 +42,6 @@ namespace {
 
 constexpr int kRunTimeoutMs = 120000;
 
-/// Sends every event to the store recorder (as the app wires it) and to the test's recorder.
-class BothObservers final : public core::Observer {
-public:
-    BothObservers(std::unique_ptr<core::Observer> a, std::unique_ptr<core::Observer> b)
-        : m_a(std::move(a)), m_b(std::move(b)) {
-        m_list.add(m_a.get());
-        m_list.add(m_b.get());
-    }
-    void onRunStarted(const core::RunStarted& e) override { m_list.onRunStarted(e); }
-    void onPhaseChanged(const core::PhaseChanged& e) override { m_list.onPhaseChanged(e); }
-    void onStepMetrics(const core::StepMetrics& e) override { m_list.onStepMetrics(e); }
-    void onEvalMetrics(const core::EvalMetrics& e) override { m_list.onEvalMetrics(e); }
-    void onLossSnapshot(const core::LossSnapshot& e) override { m_list.onLossSnapshot(e); }
-    void onWarning(const core::Warning& e) override { m_list.onWarning(e); }
-    void onCheckpoint(const core::CheckpointSaved& e) override { m_list.onCheckpoint(e); }
-    void onFinished(const core::Finished& e) override { m_list.onFinished(e); }
-
-private:
-    std::unique_ptr<core::Observer> m_a;
-    std::unique_ptr<core::Observer> m_b;
-    core::ObserverList m_list;
-};
-
 /// Types `text` into a line edit or a spin box the way a user does: select all, type.
 void retype(QWidget* editor, const QString& text) {
     QVERIFY(editor != nullptr);
@@ -194,7 +171,7 @@ private Q_SLOTS:
             app::RunRecorder::Options options;
             options.storePath = store;
             options.config = config;
-            return std::make_unique<BothObservers>(
+            return std::make_unique<ui::testing::BothObservers>(
                 std::make_unique<app::RunRecorder>(std::move(options)),
                 std::make_unique<ui::testing::RecordingObserver>(recording));
         });
@@ -254,11 +231,11 @@ private Q_SLOTS:
                               r, init, [](const S& s) { return s.metaGradNorm; }, 1, gradLog),
                           "meta-gradient norm");
             if (!init) {  // the learned-vs-CE step ratio is measured in the training phase
-                compareSeries(
-                    live->gradientPlot()->rawGraph(QStringLiteral("train/loss_grad_ratio")),
-                    stepPoints(
-                        r, init, [](const S& s) { return s.lossGradRatio; }, 1, gradLog),
-                    "learned / CE gradient ratio");
+                compareSeries(live->ratioPlot()->rawGraph(QStringLiteral("train/loss_grad_ratio")),
+                              stepPoints(
+                                  r, init, [](const S& s) { return s.lossGradRatio; }, 1,
+                                  live->ratioPlot()->logY()),
+                              "learned / CE gradient ratio");
             }
         }
         live->showPhase(core::Phase::Online);
@@ -297,12 +274,12 @@ private Q_SLOTS:
         compareSeries(curves->lossY0Graph(),
                       curvePoints(r.snapshots.back(), r.snapshots.back().lossY0), "l(0,p)");
         QVERIFY(curves->referenceGraph()->data()->size() > 50);
-        // The effective-loss mode draws the engine's e(p).
+        // Beside them, the engine's e(p) (drawn as it is on request).
         QVERIFY(!r.snapshots.back().effective.empty());
-        curves->setMode(ui::LossCurveView::Mode::Effective);
-        compareSeries(curves->lossY1Graph(),
+        curves->setEffectiveScale(ui::LossCurveView::EffectiveScale::Value);
+        compareSeries(curves->effectiveGraph(),
                       curvePoints(r.snapshots.back(), r.snapshots.back().effective), "e(p)");
-        curves->setMode(ui::LossCurveView::Mode::Curves);
+        curves->setEffectiveScale(ui::LossCurveView::EffectiveScale::FromMinimum);
         // Moving back pins the view on a Phase A snapshot.
         curves->setCurrentIndex(1);
         QVERIFY(!curves->isFollowing());

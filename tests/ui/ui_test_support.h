@@ -1,7 +1,7 @@
 #pragma once
 
-// Shared by the ui tests: a tiny synthetic config and an observer that records every event on
-// the engine thread (attached through EngineController's observer factory).
+// Shared by the ui tests: a tiny synthetic config, an observer that records every event on the
+// engine thread (attached through EngineController's observer factory) and one that feeds two.
 
 #include <atomic>
 #include <memory>
@@ -91,6 +91,30 @@ public:
 private:
     std::unique_lock<std::mutex> lock() { return std::unique_lock<std::mutex>(m_r->mutex); }
     std::shared_ptr<Recording> m_r;
+};
+
+/// Sends every event to two observers, e.g. the store's recorder (as the app wires it) and a
+/// RecordingObserver.
+class BothObservers final : public core::Observer {
+public:
+    BothObservers(std::unique_ptr<core::Observer> a, std::unique_ptr<core::Observer> b)
+        : m_a(std::move(a)), m_b(std::move(b)) {
+        m_list.add(m_a.get());
+        m_list.add(m_b.get());
+    }
+    void onRunStarted(const core::RunStarted& e) override { m_list.onRunStarted(e); }
+    void onPhaseChanged(const core::PhaseChanged& e) override { m_list.onPhaseChanged(e); }
+    void onStepMetrics(const core::StepMetrics& e) override { m_list.onStepMetrics(e); }
+    void onEvalMetrics(const core::EvalMetrics& e) override { m_list.onEvalMetrics(e); }
+    void onLossSnapshot(const core::LossSnapshot& e) override { m_list.onLossSnapshot(e); }
+    void onWarning(const core::Warning& e) override { m_list.onWarning(e); }
+    void onCheckpoint(const core::CheckpointSaved& e) override { m_list.onCheckpoint(e); }
+    void onFinished(const core::Finished& e) override { m_list.onFinished(e); }
+
+private:
+    std::unique_ptr<core::Observer> m_a;
+    std::unique_ptr<core::Observer> m_b;
+    core::ObserverList m_list;
 };
 
 }  // namespace lossstudio::ui::testing

@@ -16,11 +16,14 @@
 #include "lossstudio/ui/loss_heatmap_view.h"
 #include "lossstudio/ui/metric_plot.h"
 #include "lossstudio/ui/plot_view.h"
+#include "lossstudio/ui/warning_markers.h"
 
 namespace lossstudio::ui {
 namespace {
 
 constexpr double kDefaultSmoothing = 0.9;
+/// Where the gradient-size ratio's floor sits, relative to the collapse threshold.
+constexpr double kRatioFloorOfThreshold = 0.01;
 
 QString key(const char* k) {
     return QString::fromLatin1(k);
@@ -48,15 +51,26 @@ LiveView::LiveView(const RunData* data, QWidget* parent) : QWidget(parent), m_da
                               data, this,
                               {{key(core::keys::kSearchSigma), tr("CMA-ES \u03c3"), false, 1.0}});
     m_losses->setObjectName(QStringLiteral("lossesPlot"));
-    m_gradients =
-        new MetricPlot(tr("Gradients"), tr("L2 norm, ratio"),
-                       {{key(core::keys::kGradNorm), tr("model gradient"), true, 1.0},
-                        {key(core::keys::kMetaGradNorm), tr("meta-gradient"), true, 1.0},
-                        {key(core::keys::kLossGradRatio), tr("learned \u00f7 CE step"), true, 1.0}},
-                       data, this);
+    m_gradients = new MetricPlot(tr("Gradients"), tr("L2 norm"),
+                                 {{key(core::keys::kGradNorm), tr("model gradient"), true, 1.0},
+                                  {key(core::keys::kMetaGradNorm), tr("meta-gradient"), true, 1.0}},
+                                 data, this);
     m_gradients->setObjectName(QStringLiteral("gradientPlot"));
-    // Norms and losses span decades (and a learned loss can sit far above the cross-entropy).
+    // The learned loss's step size relative to cross-entropy's: a collapse drives it to zero.
+    m_ratio = new MetricPlot(
+        tr("Learned-loss step size"), tr("ratio"),
+        {{key(core::keys::kLossGradRatio), tr("learned / cross-entropy gradient size"), true, 1.0}},
+        data, this);
+    m_ratio->setObjectName(QStringLiteral("ratioPlot"));
+    m_ratio->setToolTip(
+        tr("||dM/dlogits|| / ||dCE/dlogits|| on the same batch: how much larger (or smaller) a "
+           "step the learned loss takes than cross-entropy would. Staying under the collapse "
+           "threshold for collapse.window steps while validation accuracy does not improve raises "
+           "a collapse warning."));
+    // Norms, ratios and losses span decades (and a learned loss can sit far above the
+    // cross-entropy).
     m_gradients->setLogY(true);
+    m_ratio->setLogY(true);
     m_losses->setLogY(true);
 
     // Controls for the step plots.
@@ -100,24 +114,30 @@ LiveView::LiveView(const RunData* data, QWidget* parent) : QWidget(parent), m_da
     bar->addStretch(1);
     bar->addWidget(hint);
 
+    // Left, the learned loss: its curves and effective loss (one slider) over its heat map and
+    // its step size relative to cross-entropy (both against the step). Right, training.
+    auto* lower = new QSplitter(Qt::Horizontal, this);
+    lower->addWidget(m_heatmap);
+    lower->addWidget(m_ratio);
+    lower->setSizes({280, 280});
     auto* left = new QSplitter(Qt::Vertical, this);
     left->addWidget(m_curves);
-    left->addWidget(m_heatmap);
-    left->setStretchFactor(0, 3);
-    left->setStretchFactor(1, 2);
+    left->addWidget(lower);
+    left->setStretchFactor(0, 1);
+    left->setStretchFactor(1, 1);
+    left->setSizes({300, 300});
     auto* right = new QSplitter(Qt::Vertical, this);
     right->addWidget(m_accuracy);
     right->addWidget(m_losses);
     right->addWidget(m_gradients);
+    right->setSizes({200, 200, 200});
     auto* split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(left);
     split->addWidget(right);
-    split->setStretchFactor(0, 11);
-    split->setStretchFactor(1, 9);
-    split->setSizes({550, 450});
-    left->setSizes({330, 270});
-    right->setSizes({200, 200, 200});
-    for (QSplitter* s : {left, right, split}) {
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    split->setSizes({600, 400});
+    for (QSplitter* s : {lower, left, right, split}) {
         s->setChildrenCollapsible(false);
         s->setHandleWidth(5);
     }
@@ -131,6 +151,12 @@ LiveView::LiveView(const RunData* data, QWidget* parent) : QWidget(parent), m_da
     connect(data, &RunData::changed, this, &LiveView::onDataChanged);
     connect(data, &RunData::cleared, this, &LiveView::onCleared);
     connect(m_curves, &LossCurveView::snapshotShown, m_heatmap, &LossHeatmapView::markSnapshot);
+    for (MetricPlot* plot : stepPlots()) {
+        connect(plot->warningMarkers(), &WarningMarkers::warningClicked, this,
+                &LiveView::showWarning);
+    }
+    connect(m_heatmap->warningMarkers(), &WarningMarkers::warningClicked, this,
+            &LiveView::showWarning);
     connect(m_phaseBox, &QComboBox::activated, this, [this](int index) {
         showPhase(static_cast<core::Phase>(m_phaseBox->itemData(index).toInt()));
     });
@@ -139,12 +165,42 @@ LiveView::LiveView(const RunData* data, QWidget* parent) : QWidget(parent), m_da
     connect(m_smoothSpin, &QDoubleSpinBox::valueChanged, this,
             [this](double value) { setSmoothing(value); });
     setSmoothing(kDefaultSmoothing);
+    applyConfig();
 }
 
 LiveView::~LiveView() = default;
 
 QList<PlotView*> LiveView::plots() const {
-    return {m_curves->plot(), m_heatmap->plot(), m_accuracy, m_losses, m_gradients};
+    return {m_curves->plot(),
+            m_curves->effectivePlot(),
+            m_heatmap->plot(),
+            m_accuracy,
+            m_losses,
+            m_gradients,
+            m_ratio};
+}
+
+QList<MetricPlot*> LiveView::stepPlots() const {
+    return {m_accuracy, m_losses, m_gradients, m_ratio};
+}
+
+bool LiveView::showWarning(const RunMark& warning) {
+    return m_curves->showStep(warning.phase, warning.step);
+}
+
+void LiveView::applyConfig() {
+    const double threshold = m_data->config().collapse.threshold;
+    if (m_ratio->thresholdValue() == threshold) {
+        return;
+    }
+    const QString ratio = key(core::keys::kLossGradRatio);
+    m_ratio->setThreshold(ratio, threshold, tr("collapse threshold %1").arg(threshold));
+    // A collapsed loss's ratio is 0, which the log axis cannot draw: without a floor the curve
+    // would simply end where the collapse begins. Two decades under the threshold (or under the
+    // default one when detection is off) the ratio is collapsed whatever its exact value.
+    const double floor =
+        (threshold > 0 ? threshold : core::CollapseConfig{}.threshold) * kRatioFloorOfThreshold;
+    m_ratio->setLogFloor(ratio, floor, tr("ratio \u2264 %1 (0 included)").arg(floor, 0, 'g', 3));
 }
 
 void LiveView::setSmoothing(double weight) {
@@ -153,7 +209,7 @@ void LiveView::setSmoothing(double weight) {
     const QSignalBlocker blockSpin(m_smoothSpin);
     m_smoothSlider->setValue(static_cast<int>(std::lround(weight * 1000)));
     m_smoothSpin->setValue(weight);
-    for (MetricPlot* plot : {m_accuracy, m_losses, m_gradients}) {
+    for (MetricPlot* plot : stepPlots()) {
         plot->setSmoothing(weight);
     }
 }
@@ -172,7 +228,7 @@ void LiveView::applyPhase(core::Phase phase) {
                   ? phase
                   : core::Phase::Online;
     m_phaseBox->setCurrentIndex(m_phaseBox->findData(static_cast<int>(m_phase)));
-    for (MetricPlot* plot : {m_accuracy, m_losses, m_gradients}) {
+    for (MetricPlot* plot : stepPlots()) {
         plot->setPhase(m_phase);
     }
     m_heatmap->setPhase(m_phase);
@@ -184,6 +240,9 @@ void LiveView::applyPhase(core::Phase phase) {
 }
 
 void LiveView::onDataChanged(const RunDataChange& change) {
+    if (change.status) {
+        applyConfig();  // RunStarted brings the config
+    }
     if (m_followPhase && change.marks && m_data->phase() != core::Phase::Setup) {
         const core::Phase now =
             m_data->phase() == core::Phase::Training ? core::Phase::Online : m_data->phase();
@@ -193,13 +252,14 @@ void LiveView::onDataChanged(const RunDataChange& change) {
     }
     m_curves->onDataChanged(change);
     m_heatmap->onDataChanged(change);
-    for (MetricPlot* plot : {m_accuracy, m_losses, m_gradients}) {
+    for (MetricPlot* plot : stepPlots()) {
         plot->onDataChanged(change);
     }
 }
 
 void LiveView::onCleared() {
     m_followPhase = true;
+    applyConfig();
     const auto& config = m_data->config();
     const bool init =
         (config.method == "adalfl" || config.method == "ml3") && config.meta.initSteps > 0;
@@ -208,7 +268,7 @@ void LiveView::onCleared() {
                                             : core::Phase::Online);
     m_curves->onCleared();
     m_heatmap->onCleared();
-    for (MetricPlot* plot : {m_accuracy, m_losses, m_gradients}) {
+    for (MetricPlot* plot : stepPlots()) {
         plot->rebuild();
     }
 }

@@ -4,16 +4,26 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QSlider>
+#include <QSplitter>
 #include <QStyle>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "lossstudio/ui/plot_view.h"
 
 namespace lossstudio::ui {
 namespace {
+
+/// The effective plot's y range spans at least this fraction of cross-entropy's effective loss
+/// over p in [0.1, 1] (r ln 10): a learned loss a hundred times flatter than cross-entropy (its
+/// gradient a hundredth, near collapse) then looks nearly flat instead of being blown up into a
+/// shape the model hardly feels.
+constexpr double kMinimumSpanOfCrossEntropy = 0.25;
+/// e(p) whose span over the grid is at most this fraction of its size (at least 1) is flat.
+constexpr double kFlatTolerance = 1e-6;
 
 QString phaseText(core::Phase phase) {
     switch (phase) {
@@ -50,26 +60,74 @@ double interpolate(const QVector<double>& p, const QVector<double>& values, doub
     return values[lo] + t * (values[hi] - values[lo]);
 }
 
+/// The finite range of a graph's points: false when it has none.
+bool valueRange(const QCPGraph* graph, double& low, double& high) {
+    bool have = false;
+    for (auto it = graph->data()->constBegin(); it != graph->data()->constEnd(); ++it) {
+        if (!std::isfinite(it->value)) {
+            continue;
+        }
+        low = have ? std::min(low, it->value) : it->value;
+        high = have ? std::max(high, it->value) : it->value;
+        have = true;
+    }
+    return have;
+}
+
 }  // namespace
 
 LossCurveView::LossCurveView(const RunData* data, QWidget* parent) : QWidget(parent), m_data(data) {
     setObjectName(QStringLiteral("lossCurveView"));
+
+    // The raw curves: their scale.
     m_plot = new PlotView(tr("Learned loss"), this);
     m_plot->setObjectName(QStringLiteral("lossPlot"));
     m_plot->xAxis->setLabel(tr("p, predicted probability of the class"));
     m_plot->yAxis->setLabel(tr("loss"));
     m_plot->xAxis->setRange(0, 1);
-
+    // The references first: drawn under the learned loss.
     m_reference = m_plot->addGraph();
-    m_reference->setName(tr("cross-entropy \u2212log p"));
+    m_reference->setName(tr("CE \u2212log p"));
     m_reference->setPen(QPen(QColor(150, 150, 150), 1.4, Qt::DashLine));
     m_y1 = m_plot->addGraph();
-    m_y1->setName(tr("l(1, p), target class"));
+    m_y1->setName(tr("l(1, p) target"));
     m_y1->setPen(QPen(PlotView::seriesColor(0), 2.2));
     m_y0 = m_plot->addGraph();
-    m_y0->setName(tr("l(0, p), other classes"));
+    m_y0->setName(tr("l(0, p) others"));
     m_y0->setPen(QPen(PlotView::seriesColor(1), 2.2));
-    updateReference();
+    m_reference->removeFromLegend();
+    m_reference->addToLegend();  // ...but named after them
+    m_plot->setAxisFitter([this]() { fitY(); });
+
+    // The effective loss: the shape the model feels.
+    m_effPlot = new PlotView(tr("Effective loss of a sample"), this);
+    m_effPlot->setObjectName(QStringLiteral("effectivePlot"));
+    m_effPlot->xAxis->setLabel(tr("p, probability of the target class"));
+    m_effPlot->xAxis->setRange(0, 1);
+    m_effReference = m_effPlot->addGraph();
+    m_effReference->setPen(QPen(QColor(150, 150, 150), 1.4, Qt::DashLine));
+    m_effective = m_effPlot->addGraph();
+    m_effective->setPen(QPen(PlotView::seriesColor(2), 2.2));
+    m_effReference->removeFromLegend();
+    m_effReference->addToLegend();
+    m_argmin = m_effPlot->addGraph();
+    m_argmin->setName(tr("minimum"));
+    const QColor minColor(40, 40, 40);
+    m_argmin->setLineStyle(QCPGraph::lsNone);
+    m_argmin->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(minColor, 1.2), QBrush(minColor), 9));
+    m_argminLine = new QCPItemLine(m_effPlot);
+    m_argminLine->setSelectable(false);
+    m_argminLine->setPen(QPen(minColor, 1.0, Qt::DotLine));
+    m_argminLine->start->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    m_argminLine->setVisible(false);
+    m_effPlot->setAxisFitter([this]() { fitEffectiveY(); });
+
+    m_plots = new QSplitter(Qt::Horizontal, this);
+    m_plots->addWidget(m_plot);
+    m_plots->addWidget(m_effPlot);
+    m_plots->setChildrenCollapsible(false);
+    m_plots->setHandleWidth(5);
 
     m_play = new QToolButton(this);
     m_play->setObjectName(QStringLiteral("playButton"));
@@ -80,38 +138,37 @@ LossCurveView::LossCurveView(const RunData* data, QWidget* parent) : QWidget(par
     m_slider->setRange(0, 0);
     m_slider->setEnabled(false);
     m_slider->setToolTip(
-        tr("Snapshots of the learned loss through the run; at the right end the "
+        tr("Snapshots of the learned loss through the run (both plots); at the right end the "
            "view follows the newest"));
     m_label = new QLabel(tr("no snapshot yet"), this);
     m_label->setObjectName(QStringLiteral("snapshotLabel"));
     m_label->setMinimumWidth(m_label->fontMetrics().horizontalAdvance(
         QStringLiteral("Phase A step 00000 \u00b7 100/100 (live)")));
     m_slider->setMinimumWidth(100);
-    m_mode = new QComboBox(this);
-    m_mode->setObjectName(QStringLiteral("lossMode"));
-    m_mode->addItem(tr("l(1,p), l(0,p)"));
-    m_mode->addItem(tr("effective loss"));
-    m_mode->setItemData(0,
-                        tr("The learned loss for the target class (y = 1) and for the other "
-                           "classes (y = 0)"),
-                        Qt::ToolTipRole);
-    m_mode->setItemData(
-        1,
-        tr("The loss of one sample whose target class has probability p and the "
-           "rest is spread evenly: (1/C)[l(1,p) + (C\u22121) l(0,(1\u2212p)/(C\u22121))]; only "
-           "differences of l drive training, this shows their net shape"),
-        Qt::ToolTipRole);
+    m_scaleBox = new QComboBox(this);
+    m_scaleBox->setObjectName(QStringLiteral("effectiveScale"));
+    m_scaleBox->addItem(tr("e(p) \u2212 min e"));
+    m_scaleBox->addItem(tr("e(p)"));
+    m_scaleBox->setToolTip(
+        tr("The effective loss e(p) = r[l(1,p) + (C\u22121) l(0,(1\u2212p)/(C\u22121))] "
+           "(r = 1/C for the mean over classes): the loss of a sample whose target class has "
+           "probability p. Only differences of l drive training; this is their net shape."));
+    m_scaleBox->setItemData(0,
+                            tr("Shifted so its minimum is 0: the shape stays readable however "
+                               "large the raw losses grow"),
+                            Qt::ToolTipRole);
+    m_scaleBox->setItemData(1, tr("The values as they are"), Qt::ToolTipRole);
 
     auto* controls = new QHBoxLayout;
     controls->setContentsMargins(4, 0, 4, 0);
     controls->addWidget(m_play);
     controls->addWidget(m_slider, 1);
     controls->addWidget(m_label);
-    controls->addWidget(m_mode);
+    controls->addWidget(m_scaleBox);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(2);
-    layout->addWidget(m_plot, 1);
+    layout->addWidget(m_plots, 1);
     layout->addLayout(controls);
 
     m_playTimer.setInterval(120);
@@ -135,45 +192,84 @@ LossCurveView::LossCurveView(const RunData* data, QWidget* parent) : QWidget(par
             setCurrentIndex(value);
         }
     });
-    connect(m_mode, &QComboBox::currentIndexChanged, this,
-            [this](int index) { setMode(index == 1 ? Mode::Effective : Mode::Curves); });
-    connect(m_plot, &PlotView::viewReset, this, [this]() { fitY(); });
-    connect(m_plot, &PlotView::logYChanged, this, [this]() { showSnapshot(m_index); });
+    connect(m_scaleBox, &QComboBox::currentIndexChanged, this, [this](int index) {
+        setEffectiveScale(index == 1 ? EffectiveScale::Value : EffectiveScale::FromMinimum);
+    });
+    for (PlotView* plot : {m_plot, m_effPlot}) {
+        connect(plot, &PlotView::logYChanged, this, [this]() { showSnapshot(m_index); });
+    }
+    setEffectiveScale(EffectiveScale::FromMinimum);
+    updateReferences(nullptr);
+    fitEffectiveY();
 }
 
 LossCurveView::~LossCurveView() = default;
 
-void LossCurveView::setMode(Mode mode) {
-    const int index = mode == Mode::Effective ? 1 : 0;
-    if (m_mode->currentIndex() != index) {
-        m_mode->setCurrentIndex(index);  // comes back here through the signal
-        return;
-    }
-    m_y0->setVisible(mode == Mode::Curves);
-    if (mode == Mode::Curves) {
-        m_y0->addToLegend();
-        m_y1->setName(tr("l(1, p), target class"));
-    } else {
-        m_y0->removeFromLegend();
-        m_y1->setName(tr("effective loss of a sample"));
-    }
-    updateReference();
-    showSnapshot(m_index);
+QList<PlotView*> LossCurveView::plots() const {
+    return {m_plot, m_effPlot};
 }
 
-void LossCurveView::updateReference() {
-    const bool effective = m_mode != nullptr && m_mode->currentIndex() == 1;
-    const int classes = m_data->classes() > 1 ? m_data->classes() : 10;
+QString LossCurveView::argminText() const {
+    return m_argminText;
+}
+
+void LossCurveView::setMode(Mode mode) {
+    m_mode = mode;
+    m_plot->setVisible(mode == Mode::Curves);
+}
+
+void LossCurveView::setEffectiveScale(EffectiveScale scale) {
+    m_scale = scale;
+    const int index = scale == EffectiveScale::Value ? 1 : 0;
+    if (m_scaleBox->currentIndex() != index) {
+        const QSignalBlocker block(m_scaleBox);
+        m_scaleBox->setCurrentIndex(index);
+    }
+    const bool shifted = scale == EffectiveScale::FromMinimum;
+    // (Until a snapshot shows the minimum, which then names the shift.)
+    m_effPlot->yAxis->setLabel(shifted ? tr("e(p) \u2212 min e") : tr("e(p)"));
+    m_effective->setName(shifted ? tr("e(p) \u2212 min e") : tr("e(p)"));
+    if (m_index >= 0) {
+        showSnapshot(m_index);
+    } else {
+        fitEffectiveY();
+        m_effPlot->requestReplot();
+    }
+}
+
+int LossCurveView::classesOf(const LossCurve* curve) const {
+    if (curve != nullptr && curve->classes > 1) {
+        return curve->classes;
+    }
+    return m_data->classes() > 1 ? m_data->classes() : 10;
+}
+
+double LossCurveView::reductionFactor(int classes) const {
+    return m_data->config().loss.reduction == "sum" ? 1.0 : 1.0 / classes;
+}
+
+void LossCurveView::updateReferences(const LossCurve* curve) {
+    const int classes = classesOf(curve);
+    const double r = reductionFactor(classes);
+    const bool first = m_reference->data()->isEmpty();
+    if (!first && r == m_referenceFactor) {
+        return;
+    }
+    m_referenceFactor = r;
     QVector<double> p;
     QVector<double> ce;
+    QVector<double> effective;
     for (int i = 1; i <= 200; ++i) {
         const double x = i / 200.0;
         p.push_back(x);
-        ce.push_back(effective ? -std::log(x) / classes : -std::log(x));
+        ce.push_back(-std::log(x));
+        // Cross-entropy's own effective loss: l(1, p) = -log p, l(0, .) = 0.
+        effective.push_back(-r * std::log(x));
     }
-    m_reference->setName(effective ? tr("cross-entropy \u2212log(p)/C")
-                                   : tr("cross-entropy \u2212log p"));
     m_plot->setSeries(m_reference, p, ce);
+    m_effPlot->setSeries(m_effReference, p, effective);
+    m_effReference->setName(r == 1.0 ? tr("CE \u2212log p")
+                                     : tr("CE \u2212log(p)/%1").arg(classes));
 }
 
 void LossCurveView::onCleared() {
@@ -186,14 +282,20 @@ void LossCurveView::onCleared() {
     m_settingSlider = false;
     m_y1->data()->clear();
     m_y0->data()->clear();
+    clearEffective();
     m_label->setText(tr("no snapshot yet"));
-    updateReference();
+    updateReferences(nullptr);
+    fitY();
+    fitEffectiveY();
     m_plot->requestReplot();
+    m_effPlot->requestReplot();
 }
 
 void LossCurveView::onDataChanged(const RunDataChange& change) {
-    if (change.status) {
-        updateReference();  // the class count arrives with the run's start
+    if (change.status && m_index < 0) {
+        updateReferences(nullptr);  // the class count arrives with the run's start
+        m_plot->requestReplot();
+        m_effPlot->requestReplot();
     }
     if (change.firstNewSnapshot < 0) {
         return;
@@ -223,6 +325,16 @@ void LossCurveView::setCurrentIndex(int index) {
     showSnapshot(index);
 }
 
+bool LossCurveView::showStep(core::Phase phase, qint64 step) {
+    const int index = m_data->snapshotAtOrBefore(phase, step);
+    if (index < 0) {
+        return false;
+    }
+    stopPlaying();
+    setCurrentIndex(index);
+    return true;
+}
+
 void LossCurveView::play() {
     if (m_data->snapshots().isEmpty()) {
         return;
@@ -248,26 +360,10 @@ void LossCurveView::showSnapshot(int index) {
     }
     m_index = index;
     const LossCurve& curve = snapshots[index];
-    if (m_mode->currentIndex() == 1 && curve.effective.size() == curve.p.size()) {
-        m_plot->setSeries(m_y1, curve.p, curve.effective);  // the engine's (knows the reduction)
-        m_y0->data()->clear();
-    } else if (m_mode->currentIndex() == 1) {
-        // Older snapshots without it: the mean-over-classes formula.
-        const int c = std::max(2, curve.classes > 1       ? curve.classes
-                                  : m_data->classes() > 1 ? m_data->classes()
-                                                          : 10);
-        QVector<double> effective(curve.p.size());
-        for (qsizetype i = 0; i < curve.p.size(); ++i) {
-            const double rest = (1.0 - curve.p[i]) / (c - 1);
-            effective[i] =
-                (curve.lossY1[i] + (c - 1) * interpolate(curve.p, curve.lossY0, rest)) / c;
-        }
-        m_plot->setSeries(m_y1, curve.p, effective);
-        m_y0->data()->clear();
-    } else {
-        m_plot->setSeries(m_y1, curve.p, curve.lossY1);
-        m_plot->setSeries(m_y0, curve.p, curve.lossY0);
-    }
+    m_plot->setSeries(m_y1, curve.p, curve.lossY1);
+    m_plot->setSeries(m_y0, curve.p, curve.lossY0);
+    updateReferences(&curve);
+    showEffective(curve);
     const int count = static_cast<int>(snapshots.size());
     m_label->setText(tr("%1 step %2 \u00b7 %3/%4%5")
                          .arg(phaseText(curve.phase))
@@ -278,8 +374,93 @@ void LossCurveView::showSnapshot(int index) {
     if (!m_plot->userMovedView()) {
         fitY();
     }
+    if (!m_effPlot->userMovedView()) {
+        fitEffectiveY();
+    }
     m_plot->requestReplot();
+    m_effPlot->requestReplot();
     Q_EMIT snapshotShown(curve.phase, curve.step);
+}
+
+void LossCurveView::clearEffective() {
+    m_effective->data()->clear();
+    m_argmin->data()->clear();
+    m_argminLine->setVisible(false);
+    m_argmin->setName(tr("minimum"));
+    m_argminText.clear();
+    m_effPlot->yAxis->setLabel(m_scale == EffectiveScale::FromMinimum ? tr("e(p) \u2212 min e")
+                                                                      : tr("e(p)"));
+}
+
+void LossCurveView::showEffective(const LossCurve& curve) {
+    const qsizetype n = curve.p.size();
+    const bool fromEngine = curve.effective.size() == n && n > 0;
+    QVector<double> values;
+    if (fromEngine) {
+        values = curve.effective;  // the engine's (it knows the reduction)
+    } else if (n > 0 && curve.lossY1.size() == n && curve.lossY0.size() == n) {
+        // A snapshot stored before the engine computed e(p): the same formula here.
+        const int c = std::max(2, classesOf(&curve));
+        const double r = reductionFactor(c);
+        values.resize(n);
+        for (qsizetype i = 0; i < n; ++i) {
+            const double rest = (1.0 - curve.p[i]) / (c - 1);
+            values[i] = r * (curve.lossY1[i] + (c - 1) * interpolate(curve.p, curve.lossY0, rest));
+        }
+    }
+    // The first minimum on the grid, as core::LossSnapshot::effectiveArgmin() picks it.
+    qsizetype best = -1;
+    for (qsizetype i = 0; i < values.size(); ++i) {
+        if (std::isfinite(values[i]) && (best < 0 || values[i] < values[best])) {
+            best = i;
+        }
+    }
+    if (best < 0) {
+        clearEffective();
+        return;
+    }
+    const double argmin = fromEngine ? curve.effectiveArgmin : curve.p[best];
+    const double minimum = values[best];
+    double maximum = minimum;
+    for (double v : values) {
+        if (std::isfinite(v)) {
+            maximum = std::max(maximum, v);
+        }
+    }
+    // A flat e (a collapsed loss: softplus stuck at 0) has no minimum to speak of; its "argmin"
+    // is merely the grid's first point, which must not read as label smoothing.
+    const bool flat = maximum - minimum <= kFlatTolerance * std::max(1.0, std::fabs(minimum));
+    const bool shifted = m_scale == EffectiveScale::FromMinimum;
+    const double shift = shifted ? minimum : 0.0;
+    if (shift != 0.0) {
+        for (double& v : values) {
+            v -= shift;
+        }
+    }
+    m_effPlot->setSeries(m_effective, curve.p, values);
+    // The shift is the y axis's label.
+    m_effPlot->yAxis->setLabel(!shifted       ? tr("e(p)")
+                               : minimum >= 0 ? tr("e(p) \u2212 %1").arg(minimum, 0, 'g', 4)
+                                              : tr("e(p) + %1").arg(-minimum, 0, 'g', 4));
+    // The minimum's label is its legend entry, above the axes: it never covers a curve.
+    if (flat) {
+        m_argmin->data()->clear();
+        m_argminLine->setVisible(false);
+        m_argminText = tr("flat: no minimum (collapsed?)");
+        m_argmin->setName(m_argminText);
+        return;
+    }
+    m_effPlot->setSeries(m_argmin, {argmin}, {minimum - shift});
+    const bool drawable = !m_effPlot->logY() || minimum - shift > 0;
+    m_argminLine->setVisible(drawable);
+    if (drawable) {
+        m_argminLine->start->setCoords(argmin, 1.0);  // the bottom of the axis rect
+        m_argminLine->end->setCoords(argmin, minimum - shift);
+    }
+    m_argminText = argmin < 1.0 - 1e-6
+                       ? tr("min at p = %1 \u2192 label smoothing").arg(argmin, 0, 'f', 2)
+                       : tr("min at p = 1");
+    m_argmin->setName(m_argminText);
 }
 
 void LossCurveView::fitY() {
@@ -288,15 +469,11 @@ void LossCurveView::fitY() {
     double low = 0;
     double high = 0;
     for (QCPGraph* g : {m_y1, m_y0}) {
-        if (!g->visible()) {
-            continue;
-        }
-        for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it) {
-            if (!std::isfinite(it->value)) {
-                continue;
-            }
-            low = have ? std::min(low, it->value) : it->value;
-            high = have ? std::max(high, it->value) : it->value;
+        double l = 0;
+        double h = 0;
+        if (valueRange(g, l, h)) {
+            low = have ? std::min(low, l) : l;
+            high = have ? std::max(high, h) : h;
             have = true;
         }
     }
@@ -313,6 +490,32 @@ void LossCurveView::fitY() {
     }
     const double pad = high > low ? 0.06 * (high - low) : 1.0;
     m_plot->yAxis->setRange(low - (low < 0 ? pad : 0), high + pad);
+}
+
+void LossCurveView::fitEffectiveY() {
+    // Fitted to e alone: cross-entropy's reference grows without bound near p = 0 and may leave
+    // the frame; e's own span (at least a fraction of cross-entropy's, see above) fills it.
+    m_effPlot->xAxis->setRange(0, 1);
+    const double minimumSpan = kMinimumSpanOfCrossEntropy *
+                               (m_referenceFactor > 0 ? m_referenceFactor : 0.1) * std::log(10.0);
+    double low = 0;
+    double high = 0;
+    if (!valueRange(m_effective, low, high)) {
+        m_effPlot->yAxis->setRange(m_effPlot->logY() ? QCPRange(0.01, 10)
+                                                     : QCPRange(0, 10 * minimumSpan));
+        return;
+    }
+    if (m_effPlot->logY()) {
+        m_effPlot->yAxis->setRange(low / 1.3, std::max(high * 1.3, low * 10));
+        return;
+    }
+    if (m_scale == EffectiveScale::Value && low >= 0) {
+        low = 0;  // the value as it is: its distance from zero is part of it
+    }
+    high = std::max(high, low + minimumSpan);
+    const double pad = 0.06 * (high - low);
+    // Room under the minimum's marker (at 0 when shifted) so the axis does not cut it.
+    m_effPlot->yAxis->setRange(low - pad, high + pad);
 }
 
 }  // namespace lossstudio::ui
