@@ -179,6 +179,7 @@ CompareView::CompareView(StoreSession* session, QWidget* parent)
         plot->setObjectName(QLatin1String(name));
         plot->xAxis->setLabel(x);
         plot->yAxis->setLabel(y);
+        plot->setAutoAddPlottableToLegend(false);  // a legend entry per run or group only
         return plot;
     };
     auto* accuracy =
@@ -187,8 +188,8 @@ CompareView::CompareView(StoreSession* session, QWidget* parent)
                              tr("loss (nats)"), "compareLearnedLossPlot");
     auto* meta = makePlot(tr("Meta-loss (meta/loss)"), tr("training step"), tr("loss (nats)"),
                           "compareMetaLossPlot");
-    auto* curves = makePlot(tr("Learned loss curves"), tr("p (probability of the class)"),
-                            tr("loss"), "compareCurvesPlot");
+    auto* curves = makePlot(tr("Learned loss at a step (solid: l(1,p) or e(p); dashed: l(0,p))"),
+                            tr("p (probability of the class)"), tr("loss"), "compareCurvesPlot");
     accuracy->setCsvWriter([this](const QString& p) { return exportCsv(Plot::Accuracy, p); });
     learned->setCsvWriter([this](const QString& p) { return exportCsv(Plot::LearnedLoss, p); });
     meta->setCsvWriter([this](const QString& p) { return exportCsv(Plot::MetaLoss, p); });
@@ -479,6 +480,7 @@ void CompareView::drawStepPlot(Plot which, const storage::MetricSeries RunSeries
                 const storage::MetricSeries& s = m_series[i].*member;
                 QCPGraph* graph = p->addGraph();
                 graph->setName(m_runs[i].name);
+                graph->addToLegend();
                 graph->setPen(QPen(PlotView::seriesColor(m_groupSeeds ? g : i), 1.6));
                 if (s.steps.size() <= 60) {  // evaluations: show the points
                     graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
@@ -505,7 +507,6 @@ void CompareView::drawStepPlot(Plot which, const storage::MetricSeries RunSeries
         graphsOfBand.lower = p->addGraph();
         graphsOfBand.lower->setPen(Qt::NoPen);
         graphsOfBand.lower->setName(tr("%1 \u2212 std").arg(group.label));
-        graphsOfBand.lower->removeFromLegend();
         graphsOfBand.upper = p->addGraph();
         graphsOfBand.upper->setPen(Qt::NoPen);
         graphsOfBand.upper->setName(tr("%1 + std").arg(group.label));
@@ -513,12 +514,12 @@ void CompareView::drawStepPlot(Plot which, const storage::MetricSeries RunSeries
         fill.setAlpha(60);
         graphsOfBand.upper->setBrush(fill);
         graphsOfBand.upper->setChannelFillGraph(graphsOfBand.lower);
-        graphsOfBand.upper->removeFromLegend();
         graphsOfBand.mean = p->addGraph();
         graphsOfBand.mean->setPen(QPen(color, 2.0));
         graphsOfBand.mean->setName(
             tr("%1 mean \u00b1 std (%n seeds)", nullptr, static_cast<int>(group.runIds.size()))
                 .arg(group.label));
+        graphsOfBand.mean->addToLegend();
         p->setSeries(graphsOfBand.lower, b.steps, lower);
         p->setSeries(graphsOfBand.upper, b.steps, upper);
         p->setSeries(graphsOfBand.mean, b.steps, b.mean);
@@ -539,6 +540,7 @@ void CompareView::drawCurves() {
     if (!m_effective) {
         QCPGraph* reference = m_curves->addGraph();
         reference->setName(tr("cross-entropy \u2212log p"));
+        reference->addToLegend();
         reference->setPen(QPen(QColor(170, 170, 170), 1.2, Qt::DotLine));
         QVector<double> p;
         QVector<double> ce;
@@ -593,14 +595,17 @@ void CompareView::drawCurves() {
             }
             return graph;
         };
+        // One legend entry per run: its solid curve (l(1, p) or e(p)); l(0, p) is dashed in the
+        // same colour.
         QCPGraph* main = nullptr;
         if (m_effective && s.effective.size() == s.p.size()) {
-            main = add(s.effective, m_runs[i].name + tr(" e(p)") + at, Qt::SolidLine);
+            main = add(s.effective, m_runs[i].name + at, Qt::SolidLine);
         } else if (!m_effective) {
-            main = add(s.lossY1, m_runs[i].name + tr(" l(1,p)") + at, Qt::SolidLine);
+            main = add(s.lossY1, m_runs[i].name + at, Qt::SolidLine);
             add(s.lossY0, m_runs[i].name + tr(" l(0,p)"), Qt::DashLine);
         }
         if (main != nullptr) {
+            main->addToLegend();
             graphs.runs.insert(id, main);
         }
     }
