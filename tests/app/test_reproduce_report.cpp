@@ -1,0 +1,495 @@
+// bench_reproduce_report's report (issue 7): a store seeded with hand-made runs of both grids
+// (known accuracies and wall times, an older run of a name, diverged and running runs, collapse
+// warnings), read as the tool reads it; the aggregates against hand-computed means and sample
+// standard deviations, "not run" cells, collapse counts, and the summary JSON, figures and
+// results.md the tool writes.
+
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cmath>
+#include <memory>
+
+#include <lossstudio/storage/run_reader.h>
+#include <lossstudio/storage/run_writer.h>
+
+#include "reproduce_report_figures.h"
+#include "reproduce_report_store.h"
+#include "reproduce_report_writer.h"
+#include "reproduce_summary.h"
+
+using namespace lossstudio;
+using namespace lossstudio::bench;
+
+namespace {
+
+/// One hand-made run: the final test / validation accuracy at step 100, the run's clock there.
+struct Seed {
+    QString name;
+    storage::RunStatus status = storage::RunStatus::Finished;
+    double test = 0;
+    double validation = 0;
+    double wall = 0;
+    int collapses = 0;      ///< collapse warnings
+    int divergences = 0;    ///< divergence warnings
+    bool snapshot = false;  ///< a "loss/online" snapshot at the last step
+    QString tag = QStringLiteral("reproduce");
+};
+
+const char* const kConfig = R"({"name": "x", "steps": 100, "batch_size": 128, "threads": 1,
+    "eval_interval": 50, "data": {"name": "fashion-mnist"},
+    "optimizer": {"name": "sgd", "lr": 0.01, "momentum": 0.0},
+    "meta": {"lr": 0.001, "init_steps": 20}})";
+
+bool seed(storage::RunWriter& writer, const Seed& s, QString* error) {
+    storage::NewRun n;
+    n.name = s.name;
+    n.configJson = QString::fromLatin1(kConfig);
+    n.method = s.name.section(QLatin1Char('/'), 2, 2);
+    n.model = s.name.section(QLatin1Char('/'), 1, 1);
+    n.dataset = QStringLiteral("fashion-mnist");
+    n.tags = {s.tag};
+    auto handle = writer.createRun(n);
+    if (!handle) {
+        *error = handle.error();
+        return false;
+    }
+    QVector<storage::MetricRow> rows;
+    for (int step = 1; step <= 100; ++step) {
+        rows.push_back({QStringLiteral("train/loss"), step, s.wall * step / 100.0, 1.0 / step});
+    }
+    for (int step : {0, 50, 100}) {
+        const double t = s.wall * step / 100.0;
+        const double back = step == 100 ? 0.0 : step == 50 ? 0.05 : s.test - 0.1;
+        rows.push_back({QStringLiteral("test/accuracy"), step, t, s.test - back});
+        rows.push_back({QStringLiteral("validation/accuracy"), step, t, s.validation - back});
+    }
+    bool ok = writer.appendMetrics(rows).ok();
+    for (int i = 0; i < s.collapses; ++i) {
+        ok = ok && writer
+                       .addEvent({60 + i, QStringLiteral("online"), QStringLiteral("warning"),
+                                  QStringLiteral("collapse"),
+                                  QStringLiteral("learned loss collapsed at step %1 (online): its "
+                                                 "gradient has been below 0.001 of "
+                                                 "cross-entropy's for 200 steps; restored the "
+                                                 "loss network of online step 10")
+                                      .arg(40 + i),
+                                  0.5})
+                       .ok();
+    }
+    for (int i = 0; i < s.divergences; ++i) {
+        ok = ok && writer
+                       .addEvent({70 + i, QStringLiteral("online"), QStringLiteral("warning"),
+                                  QStringLiteral("divergence"),
+                                  QStringLiteral("non-finite meta-loss; restored step 60"), 0.6})
+                       .ok();
+    }
+    if (s.snapshot) {
+        // {p, l(1,p), l(0,p), slopes, effective, its slope} (core::packSnapshotCurves).
+        QVector<QVector<float>> arrays(7);
+        for (int i = 0; i <= 10; ++i) {
+            const float p = static_cast<float>(i) / 10.0f;
+            arrays[0] << p;
+            arrays[1] << 5.0f * (1.0f - p);
+            arrays[2] << 3.0f * p;
+            arrays[3] << -5.0f;
+            arrays[4] << 3.0f;
+            arrays[5] << 2.0f - p;
+            arrays[6] << -1.0f;
+        }
+        ok = ok && writer.addSnapshot(100, QStringLiteral("loss/online"), arrays).ok();
+    }
+    if (s.status == storage::RunStatus::Running) {
+        ok = ok && writer.flush().ok();
+    } else {
+        ok = ok && writer.finishRun(s.status).ok();
+    }
+    if (!ok) {
+        *error = QStringLiteral("writing %1 failed").arg(s.name);
+    }
+    return ok;
+}
+
+const CellSummary* cellOf(const GridSummary& s, const QString& model, const QString& cell) {
+    for (const CellSummary& c : s.cells) {
+        if (c.model == model && c.cell == cell) {
+            return &c;
+        }
+    }
+    return nullptr;
+}
+
+/// `text` contains the UTF-8 `needle` (QLatin1String would misread "±" and "×").
+bool has(const QString& text, const char* needle) {
+    return text.contains(QString::fromUtf8(needle));
+}
+
+QString readText(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+}
+
+}  // namespace
+
+class TestReproduceReport : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void names_data();
+    void names();
+    void collapseWarning();
+    void meanAndSampleStd();
+    void reproduceAggregates();
+    void ablationAggregates();
+    void summaryJsonRoundTrip();
+    void writesSummaryFiguresAndMarkdown();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_store;
+    std::unique_ptr<storage::RunWriter> m_writer;  // kept open: its running run stays running
+    std::unique_ptr<storage::RunReader> m_reader;
+};
+
+void TestReproduceReport::initTestCase() {
+    QVERIFY(m_dir.isValid());
+    m_store = m_dir.filePath(QStringLiteral("grid.sqlite"));
+    auto writer = storage::RunWriter::open(m_store);
+    QVERIFY2(writer.ok(), qPrintable(writer.error()));
+    m_writer = std::move(writer).value();
+    using storage::RunStatus;
+    const QString a = QStringLiteral("ablation");
+    const QVector<Seed> seeds{
+        // An older run of a name: the newer one replaces it.
+        {QStringLiteral("reproduce/logistic/adalfl/seed0"), RunStatus::Failed, 0.5, 0.5, 1},
+        {QStringLiteral("reproduce/logistic/cross-entropy/seed0"), RunStatus::Finished, 0.84, 0.85,
+         2},
+        {QStringLiteral("reproduce/logistic/cross-entropy/seed1"), RunStatus::Finished, 0.85, 0.86,
+         3},
+        {QStringLiteral("reproduce/logistic/cross-entropy/seed2"), RunStatus::Finished, 0.83, 0.84,
+         4},
+        {QStringLiteral("reproduce/logistic/ml3/seed0"), RunStatus::Diverged, 0.30, 0.31, 9, 0, 5},
+        {QStringLiteral("reproduce/logistic/adalfl/seed0"), RunStatus::Finished, 0.80, 0.81, 30, 0,
+         0, true},
+        {QStringLiteral("reproduce/logistic/adalfl/seed1"), RunStatus::Finished, 0.86, 0.87, 36, 1},
+        // Not of the grid: another name scheme, an unknown model, a malformed seed.
+        {QStringLiteral("my-experiment"), RunStatus::Finished, 0.9, 0.9, 1},
+        {QStringLiteral("reproduce/resnet18/adalfl/seed0"), RunStatus::Finished, 0.9, 0.9, 1},
+        {QStringLiteral("reproduce/logistic/adalfl/seedX"), RunStatus::Finished, 0.9, 0.9, 1},
+        {QStringLiteral("ablation/logistic/softplus-none/seed0"), RunStatus::Finished, 0.83, 0.84,
+         30, 2, 1, false, a},
+        {QStringLiteral("ablation/logistic/softplus-none/seed1"), RunStatus::Finished, 0.81, 0.82,
+         31, 0, 0, false, a},
+        {QStringLiteral("ablation/logistic/none-restore/seed0"), RunStatus::Finished, 0.85, 0.86,
+         32, 1, 0, false, a},
+        // Last: still being written by this process.
+        {QStringLiteral("reproduce/mlp/cross-entropy/seed0"), RunStatus::Running, 0.7, 0.7, 50},
+    };
+    for (const Seed& s : seeds) {
+        QString error;
+        QVERIFY2(seed(*m_writer, s, &error), qPrintable(error));
+    }
+    auto reader = storage::RunReader::open(m_store, storage::OpenMode::ReadOnly);
+    QVERIFY2(reader.ok(), qPrintable(reader.error()));
+    m_reader = std::move(reader).value();
+}
+
+void TestReproduceReport::cleanupTestCase() {
+    m_reader.reset();
+    m_writer.reset();
+}
+
+void TestReproduceReport::names_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<bool>("valid");
+    QTest::addColumn<QString>("grid");
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("cell");
+    QTest::addColumn<int>("seed");
+    QTest::newRow("reproduce") << "reproduce/mlp/taylorglo/seed3" << true << "reproduce"
+                               << "mlp"
+                               << "taylorglo" << 3;
+    QTest::newRow("ablation") << "ablation/logistic/none-restore/seed4" << true << "ablation"
+                              << "logistic"
+                              << "none-restore" << 4;
+    QTest::newRow("lenet5 not in the ablation") << "ablation/lenet5/none-none/seed0" << false << ""
+                                                << ""
+                                                << "" << -1;
+    QTest::newRow("ablation cell in reproduce") << "reproduce/mlp/none-none/seed0" << false << ""
+                                                << ""
+                                                << "" << -1;
+    QTest::newRow("no seed") << "reproduce/mlp/adalfl" << false << ""
+                             << ""
+                             << "" << -1;
+    QTest::newRow("suffix") << "reproduce/mlp/adalfl/seed1-fork" << false << ""
+                            << ""
+                            << "" << -1;
+    QTest::newRow("other grid") << "sweep/mlp/adalfl/seed1" << false << ""
+                                << ""
+                                << "" << -1;
+}
+
+void TestReproduceReport::names() {
+    QFETCH(QString, name);
+    QFETCH(bool, valid);
+    const auto parsed = parseRunName(name);
+    QCOMPARE(parsed.has_value(), valid);
+    if (valid) {
+        QFETCH(QString, grid);
+        QFETCH(QString, model);
+        QFETCH(QString, cell);
+        QFETCH(int, seed);
+        QCOMPARE(parsed->grid, grid);
+        QCOMPARE(parsed->model, model);
+        QCOMPARE(parsed->cell, cell);
+        QCOMPARE(parsed->seed, seed);
+    }
+}
+
+void TestReproduceReport::collapseWarning() {
+    const QString w = QStringLiteral("warning");
+    QVERIFY(isCollapseWarning(w, QStringLiteral("collapse"), QStringLiteral("anything")));
+    QVERIFY(isCollapseWarning(w, QString(), QStringLiteral("learned loss collapsed at step 9")));
+    QVERIFY(!isCollapseWarning(w, QStringLiteral("divergence"), QStringLiteral("non-finite")));
+    QVERIFY(!isCollapseWarning(QStringLiteral("phase"), QStringLiteral("collapse"),
+                               QStringLiteral("collapsed")));
+}
+
+void TestReproduceReport::meanAndSampleStd() {
+    const MeanStd none = meanSampleStd({});
+    QCOMPARE(none.n, 0);
+    QVERIFY(!none.mean && !none.std);
+    const MeanStd one = meanSampleStd({7.5});
+    QCOMPARE(*one.mean, 7.5);
+    QVERIFY(!one.std);  // undefined for n = 1
+    // 1, 2, 3, 4: mean 2.5, squares 2.25 + 0.25 + 0.25 + 2.25 = 5, std sqrt(5 / 3).
+    const MeanStd four = meanSampleStd({1, 2, 3, 4});
+    QCOMPARE(four.n, 4);
+    QCOMPARE(*four.mean, 2.5);
+    QVERIFY(std::abs(*four.std - std::sqrt(5.0 / 3.0)) < 1e-12);
+}
+
+void TestReproduceReport::reproduceAggregates() {
+    const GridSpec spec = *gridSpec(QStringLiteral("reproduce"));
+    auto runs = readGridRuns(*m_reader, spec);
+    QVERIFY2(runs.ok(), qPrintable(runs.error()));
+    // Newest per name; the stray names are left out.
+    QCOMPARE(runs.value().rows.size(), 7);
+    const GridSummary s = summarize(spec, runs.value().rows);
+    QCOMPARE(s.expectedRuns, 60);
+    QCOMPARE(s.cells.size(), 12);
+    QCOMPARE(s.runs.first().name, QStringLiteral("reproduce/logistic/cross-entropy/seed0"));
+    QCOMPARE(s.runs.last().name, QStringLiteral("reproduce/mlp/cross-entropy/seed0"));
+
+    // Cross-entropy: errors 16, 15, 17 % -> mean 16, sample std 1; wall 2, 3, 4 s -> 3.
+    const CellSummary* ce = cellOf(s, QStringLiteral("logistic"), QStringLiteral("cross-entropy"));
+    QVERIFY(ce != nullptr);
+    QCOMPARE(ce->n, 3);
+    QVERIFY(std::abs(*ce->testErrorMean - 16.0) < 1e-9);
+    QVERIFY(std::abs(*ce->testErrorStd - 1.0) < 1e-9);
+    QVERIFY(std::abs(*ce->testAccuracyMean - 84.0) < 1e-9);
+    QVERIFY(std::abs(*ce->wallMean - 3.0) < 1e-9);
+    QVERIFY(std::abs(*ce->wallRatio - 1.0) < 1e-12);
+
+    // AdaLFL: the failed older seed0 is replaced; errors 20, 14 -> mean 17, std sqrt(18);
+    // wall 30, 36 -> 33 s, 11x cross-entropy's; seed1 warned of one collapse.
+    const CellSummary* ada = cellOf(s, QStringLiteral("logistic"), QStringLiteral("adalfl"));
+    QCOMPARE(ada->runs, 2);
+    QCOMPARE(ada->n, 2);
+    QVERIFY(std::abs(*ada->testErrorMean - 17.0) < 1e-9);
+    QVERIFY(std::abs(*ada->testErrorStd - std::sqrt(18.0)) < 1e-9);
+    QVERIFY(std::abs(*ada->wallMean - 33.0) < 1e-9);
+    QVERIFY(std::abs(*ada->wallRatio - 11.0) < 1e-9);
+    QCOMPARE(ada->collapsedRuns, 1);
+    QCOMPARE(ada->collapses, 1);
+
+    // ML3: one diverged run, counted and not averaged.
+    const CellSummary* ml3 = cellOf(s, QStringLiteral("logistic"), QStringLiteral("ml3"));
+    QCOMPARE(ml3->runs, 1);
+    QCOMPARE(ml3->diverged, 1);
+    QCOMPARE(ml3->n, 0);
+    QVERIFY(!ml3->testErrorMean);
+
+    // Not run: no rows at all.
+    for (const char* cell : {"taylorglo"}) {
+        QCOMPARE(cellOf(s, QStringLiteral("logistic"), QLatin1String(cell))->runs, 0);
+    }
+    for (const QString& cell : spec.cells) {
+        QCOMPARE(cellOf(s, QStringLiteral("lenet5"), cell)->runs, 0);
+    }
+    // The running MLP run: present, incomplete, no mean.
+    const CellSummary* mlp = cellOf(s, QStringLiteral("mlp"), QStringLiteral("cross-entropy"));
+    QCOMPARE(mlp->runs, 1);
+    QCOMPARE(mlp->incomplete, 1);
+    QVERIFY(!mlp->testErrorMean);
+
+    // Per-run rows: final accuracies, steps, the run's own clock.
+    const RunRow& first = s.runs.first();
+    QVERIFY(std::abs(*first.testAccuracy - 0.84) < 1e-12);
+    QVERIFY(std::abs(*first.validationAccuracy - 0.85) < 1e-12);
+    QCOMPARE(first.steps, qint64{100});
+    QVERIFY(std::abs(first.wallSeconds - 2.0) < 1e-12);
+    QCOMPARE(runs.value().protocol.value(QStringLiteral("optimizer.lr")),
+             QStringList{QStringLiteral("0.01")});
+    QCOMPARE(runs.value().protocol.value(QStringLiteral("batch_size")),
+             QStringList{QStringLiteral("128")});
+}
+
+void TestReproduceReport::ablationAggregates() {
+    const GridSpec spec = *gridSpec(QStringLiteral("ablation"));
+    auto runs = readGridRuns(*m_reader, spec);
+    QVERIFY2(runs.ok(), qPrintable(runs.error()));
+    const GridSummary s = summarize(spec, runs.value().rows);
+    QCOMPARE(s.expectedRuns, 40);
+    QCOMPARE(s.runs.size(), 3);
+    // softplus-none: accuracies 83, 81 % -> mean 82, std sqrt(2); 2 collapses in 1 run (the
+    // divergence warning is a warning, not a collapse).
+    const CellSummary* sn = cellOf(s, QStringLiteral("logistic"), QStringLiteral("softplus-none"));
+    QCOMPARE(sn->n, 2);
+    QVERIFY(std::abs(*sn->testAccuracyMean - 82.0) < 1e-9);
+    QVERIFY(std::abs(*sn->testAccuracyStd - std::sqrt(2.0)) < 1e-9);
+    QCOMPARE(sn->collapsedRuns, 1);
+    QCOMPARE(sn->collapses, 2);
+    QCOMPARE(s.runs.first().warnings, 3);
+    QVERIFY(!sn->wallRatio);  // no baseline in this grid
+    const CellSummary* nr = cellOf(s, QStringLiteral("logistic"), QStringLiteral("none-restore"));
+    QCOMPARE(nr->n, 1);
+    QVERIFY(!nr->testAccuracyStd);
+    QCOMPARE(nr->collapses, 1);
+    for (const QString& cell : spec.cells) {
+        QCOMPARE(cellOf(s, QStringLiteral("mlp"), cell)->runs, 0);
+    }
+}
+
+void TestReproduceReport::summaryJsonRoundTrip() {
+    const GridSpec spec = *gridSpec(QStringLiteral("reproduce"));
+    auto runs = readGridRuns(*m_reader, spec);
+    QVERIFY(runs.ok());
+    GridSummary s = summarize(spec, runs.value().rows);
+    s.protocol = runs.value().protocol;
+    s.figures = {{QStringLiteral("reproduce-accuracy-logistic.png"), QStringLiteral("a \"c\"")}};
+    const QByteArray json = summaryJson(s);
+    QCOMPARE(summaryJson(s), json);  // deterministic
+    QString error;
+    const auto back = parseSummaryJson(json, &error);
+    QVERIFY2(back.has_value(), qPrintable(error));
+    QCOMPARE(back->runs.size(), s.runs.size());
+    QCOMPARE(back->cells.size(), s.cells.size());
+    QCOMPARE(back->figures.first().caption, QStringLiteral("a \"c\""));
+    QCOMPARE(summaryJson(*back), json);  // rounding is stable
+    QVERIFY(!parseSummaryJson("{\"format\": 99}", &error));
+    QVERIFY(error.contains(QLatin1String("format")));
+}
+
+void TestReproduceReport::writesSummaryFiguresAndMarkdown() {
+    const QString out = m_dir.filePath(QStringLiteral("docs/results"));
+    const QString md = m_dir.filePath(QStringLiteral("docs/results.md"));
+    QVERIFY(QDir().mkpath(out));
+    // A figure of an earlier report that this one will not draw: removed.
+    QFile stale(QDir(out).filePath(QStringLiteral("reproduce-accuracy-lenet5.png")));
+    QVERIFY(stale.open(QIODevice::WriteOnly));
+    stale.close();
+
+    ReportOptions options;
+    options.outDir = out;
+    auto reproduce = writeReport(*m_reader, *gridSpec(QStringLiteral("reproduce")), options);
+    QVERIFY2(reproduce.ok(), qPrintable(reproduce.error()));
+    QCOMPARE(reproduce.value().markdownPath, QDir::cleanPath(out) + QStringLiteral(".md"));
+    QVERIFY(!stale.exists());
+
+    // Figures: the logistic accuracy curves and seed 0's learned loss; no MLP figure (its only
+    // run is still running).
+    QStringList files;
+    for (const Figure& f : reproduce.value().summary.figures) {
+        files << f.file;
+        const QImage image(QDir(out).filePath(f.file));
+        QVERIFY2(!image.isNull(), qPrintable(f.file));
+        QCOMPARE(image.size(), QSize(kFigureWidth, kFigureHeight));
+    }
+    QCOMPARE(files, (QStringList{QStringLiteral("reproduce-accuracy-logistic.png"),
+                                 QStringLiteral("reproduce-loss-logistic.png")}));
+
+    // The summary JSON: the numbers above, rounded.
+    QFile jsonFile(QDir(out).filePath(QStringLiteral("reproduce-summary.json")));
+    QVERIFY(jsonFile.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(jsonFile.readAll()).object();
+    QCOMPARE(json.value(QLatin1String("grid")).toString(), QStringLiteral("reproduce"));
+    const QJsonArray cells = json.value(QLatin1String("cells")).toArray();
+    QCOMPARE(cells.size(), 12);
+    const QJsonObject ce = cells[0].toObject();
+    QCOMPARE(ce.value(QLatin1String("cell")).toString(), QStringLiteral("cross-entropy"));
+    QCOMPARE(ce.value(QLatin1String("test_error_mean")).toDouble(), 16.0);
+    QCOMPARE(ce.value(QLatin1String("test_error_std")).toDouble(), 1.0);
+    QCOMPARE(ce.value(QLatin1String("n")).toInt(), 3);
+    const QJsonObject ada = cells[3].toObject();
+    QCOMPARE(ada.value(QLatin1String("cell")).toString(), QStringLiteral("adalfl"));
+    QCOMPARE(ada.value(QLatin1String("test_error_mean")).toDouble(), 17.0);
+    QCOMPARE(ada.value(QLatin1String("test_error_std")).toDouble(), 4.2426);
+    QCOMPARE(ada.value(QLatin1String("wall_ratio")).toDouble(), 11.0);
+    QCOMPARE(ada.value(QLatin1String("collapses")).toInt(), 1);
+    QVERIFY(cells[4].toObject().value(QLatin1String("test_error_mean")).isNull());  // lenet5
+    const QJsonArray runRows = json.value(QLatin1String("runs")).toArray();
+    QCOMPARE(runRows.size(), 7);
+    const QJsonObject ada1 = runRows[5].toObject();
+    QCOMPARE(ada1.value(QLatin1String("name")).toString(),
+             QStringLiteral("reproduce/logistic/adalfl/seed1"));
+    QCOMPARE(ada1.value(QLatin1String("test_accuracy")).toDouble(), 0.86);
+    QCOMPARE(ada1.value(QLatin1String("wall_s")).toDouble(), 36.0);
+    QCOMPARE(ada1.value(QLatin1String("collapses")).toInt(), 1);
+
+    QString text = readText(md);
+    QVERIFY(has(text,
+                "| Logistic regression | 16.00 ± 1.00 (n = 3) | no "
+                "finished run; 1 diverged | not run | 17.00 ± 4.24 (n = "
+                "2); 1 with a collapse warning |"));
+    QVERIFY(has(text, "| LeNet-5 | not run | not run | not run | not run |"));
+    QVERIFY(has(text, "| MLP | no finished run; 1 not finished yet |"));
+    QVERIFY(has(text,
+                "| Logistic regression | 3.0 s (1.00×) | no finished "
+                "run | not run | 33.0 s (11.00×) |"));
+    QVERIFY(
+        has(text,
+            "**AdaLFL did not beat cross-entropy**: mean test error 17.00% (n = 2) against 16.00% "
+            "(n = 3), higher by 1.00 points; the difference is within the combined std (4.36 "
+            "points)"));
+    QVERIFY(has(text, "5 of the grid's 60 runs finished, 1 diverged"));
+    QVERIFY(has(text, "`reproduce/mlp/cross-entropy/seed0` (running)"));
+    QVERIFY(has(text, "LeNet-5 (all cells)"));
+    QVERIFY(has(text, "Logistic regression 84.00% (n = 3)"));
+    QVERIFY(has(text, "(results/reproduce-loss-logistic.png)"));
+    QVERIFY(has(text, "**Ablation grid:** no summary yet"));
+    QVERIFY(has(text, "bench/reproduce --report-only"));
+
+    // The ablation report rewrites the whole file from both summaries.
+    auto ablation = writeReport(*m_reader, *gridSpec(QStringLiteral("ablation")), options);
+    QVERIFY2(ablation.ok(), qPrintable(ablation.error()));
+    text = readText(md);
+    QVERIFY(has(text, "| Logistic regression | 16.00 ± 1.00 (n = 3) |"));
+    QVERIFY(!has(text, "no summary yet"));
+    QVERIFY(has(text,
+                "| Logistic regression | softplus | none | 82.00 ± 1.41 (n = 2); 1 with a "
+                "collapse warning | 1 of 2 | 2 | 0 |"));
+    QVERIFY(has(text,
+                "| Logistic regression | none | restore | 85.00 (n = 1); 1 with a "
+                "collapse warning | 1 of 1 | 1 | 0 |"));
+    QVERIFY(has(text, "| MLP | softplus | none | not run |"));
+    QVERIFY(has(text, "(results/ablation-accuracy-logistic.png)"));
+
+    // Same store, same bytes.
+    const QString before = text;
+    const QByteArray jsonBefore = summaryJson(ablation.value().summary);
+    auto again = writeReport(*m_reader, *gridSpec(QStringLiteral("ablation")), options);
+    QVERIFY(again.ok());
+    QCOMPARE(readText(md), before);
+    QCOMPARE(summaryJson(again.value().summary), jsonBefore);
+}
+
+QTEST_MAIN(TestReproduceReport)
+#include "test_reproduce_report.moc"
