@@ -230,6 +230,42 @@ private Q_SLOTS:
         QVERIFY(view.plot()->isVisibleTo(&view));
     }
 
+    void theLegendWrapsToTheWidthOfItsWidestColumn() {
+        // Two short entries and a long one: two a row would fit row by row, but the long one
+        // widens the first column of the grid under the first short one, pushing the second
+        // column past the edge; the legend must take one entry a row then.
+        ui::PlotView plot(QStringLiteral("legend"));
+        const QStringList names = {QStringLiteral("e(p) \u2212 min e"),
+                                   QStringLiteral("CE \u2212log(p)/10"),
+                                   QStringLiteral("min at p = 0.92 \u2192 label smoothing")};
+        for (const QString& name : names) {
+            plot.addGraph()->setName(name);
+        }
+        plot.resize(800, 300);
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        plot.replot(QCustomPlot::rpImmediateRefresh);
+        QCOMPARE(plot.legend->wrap(), 3);  // wide: one row
+        QVector<int> widths;
+        for (int i = 0; i < 3; ++i) {
+            widths << plot.legend->item(i)->minimumOuterSizeHint().width();
+        }
+        QVERIFY(widths[2] > widths[0] && widths[2] > widths[1]);
+        // Wide enough for every entry alone and for the two short ones side by side, too narrow
+        // for the long one beside a short one.
+        const int spacing = plot.legend->columnSpacing();
+        const int narrow = std::max(widths[2], widths[0] + spacing + widths[1]) + 20;
+        QVERIFY(widths[2] + spacing + widths[1] + 20 > narrow);
+        plot.resize(narrow, 300);
+        plot.replot(QCustomPlot::rpImmediateRefresh);
+        QCOMPARE(plot.legend->wrap(), 1);
+        plot.replot(QCustomPlot::rpImmediateRefresh);  // the layout of the new wrap
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY2(plot.legend->item(i)->outerRect().right() <= plot.width(),
+                     qPrintable(names[i]));
+        }
+    }
+
     void theLogBridgeCarriesLinesFromAnyThread() {
         ui::LogBridge bridge;
         QSignalSpy lines(&bridge, &ui::LogBridge::linesLogged);

@@ -180,15 +180,16 @@ void PlotView::fitLegendWrap() {
     const int available = width() - 20;  // the header's and the legend's margins
     int wrap = count;
     for (; wrap > 1; --wrap) {
-        bool fits = true;
-        for (int row = 0; row * wrap < count && fits; ++row) {
-            int used = 0;
-            for (int i = row * wrap; i < std::min(count, (row + 1) * wrap); ++i) {
-                used += widths[i] + (i > row * wrap ? legend->columnSpacing() : 0);
+        // The legend is a grid: a column is as wide as its widest entry in any row.
+        int used = legend->columnSpacing() * (wrap - 1);
+        for (int column = 0; column < wrap; ++column) {
+            int widest = 0;
+            for (int i = column; i < count; i += wrap) {
+                widest = std::max(widest, widths[i]);
             }
-            fits = used <= available;
+            used += widest;
         }
-        if (fits) {
+        if (used <= available) {
             break;
         }
     }
