@@ -1,7 +1,6 @@
 // Learned-loss diagnostics: the effective loss e(p) and the gradient multiplier against values
 // worked by hand, and collapse caught (and, with `restore`, undone) as it happens.
 #include <QtTest>
-
 #include <cmath>
 
 #include <torch/types.h>
@@ -11,6 +10,7 @@
 
 #include "losses/learned_loss.h"
 #include "methods/steps.h"
+#include "train/collapse_detector.h"
 #include "train/testing_hooks.h"
 
 using namespace lossstudio::core;
@@ -97,16 +97,21 @@ private Q_SLOTS:
     void effectiveLossByHand_data() {
         QTest::addColumn<QString>("network");
         QTest::addColumn<QString>("reduction");
-        QTest::newRow("|y-p|, mean") << "absolute" << "mean";
-        QTest::newRow("|y-p|, sum") << "absolute" << "sum";
-        QTest::newRow("constant, mean") << "constant" << "mean";
-        QTest::newRow("constant, sum") << "constant" << "sum";
+        QTest::newRow("|y-p|, mean") << "absolute"
+                                     << "mean";
+        QTest::newRow("|y-p|, sum") << "absolute"
+                                    << "sum";
+        QTest::newRow("constant, mean") << "constant"
+                                        << "mean";
+        QTest::newRow("constant, sum") << "constant"
+                                       << "sum";
     }
     void effectiveLossByHand() {
         QFETCH(QString, network);
         QFETCH(QString, reduction);
-        const auto loss = network == QLatin1String("absolute") ? absoluteLoss(reduction.toStdString())
-                                                               : constantLoss(reduction.toStdString());
+        const auto loss = network == QLatin1String("absolute")
+                              ? absoluteLoss(reduction.toStdString())
+                              : constantLoss(reduction.toStdString());
         const int classes = 10;
         const double r = reduction == QLatin1String("mean") ? 1.0 / classes : 1.0;
         const torch::Tensor p = torch::linspace(0.0, 1.0, 11);
@@ -125,7 +130,10 @@ private Q_SLOTS:
                 slope = 0;
             }
             QVERIFY2(std::abs(e.loss[i].item<double>() - expected) < 1e-6,
-                     qPrintable(QStringLiteral("e(%1) = %2, expected %3").arg(pi).arg(e.loss[i].item<double>()).arg(expected)));
+                     qPrintable(QStringLiteral("e(%1) = %2, expected %3")
+                                    .arg(pi)
+                                    .arg(e.loss[i].item<double>())
+                                    .arg(expected)));
             // At p = 1 the |y-p| network sits on its ReLU kinks (y-p = 0 and q = 0), where the
             // one-sided slope is 0: check the slope inside the interval only.
             if (i < 10) {
@@ -146,10 +154,12 @@ private Q_SLOTS:
         const torch::Tensor expectedU = torch::tensor({-0.5f, 0.3f, 0.2f}).view({1, 3}) / 3.0;
         QVERIFY((terms.logitGradient - expectedU).abs().max().item<double>() < 1e-7);
         QVERIFY(std::abs(terms.loss.item<double>() - (0.5 + 0.3 + 0.2) / 3.0) < 1e-7);
-        QVERIFY(std::abs(methods::lossGradientRatio(terms.logitGradient, probs, target) - 1.0 / 3.0) < 1e-6);
+        QVERIFY(std::abs(methods::lossGradientRatio(terms.logitGradient, probs, target) -
+                         1.0 / 3.0) < 1e-6);
         // The sum over classes is C times larger: ratio 1.
         const auto summed = absoluteLoss("sum").batchTerms(probs, target);
-        QVERIFY(std::abs(methods::lossGradientRatio(summed.logitGradient, probs, target) - 1.0) < 1e-6);
+        QVERIFY(std::abs(methods::lossGradientRatio(summed.logitGradient, probs, target) - 1.0) <
+                1e-6);
         // A constant loss gives no gradient at all.
         const auto flat = constantLoss().batchTerms(probs, target);
         QCOMPARE(methods::lossGradientRatio(flat.logitGradient, probs, target), 0.0);
@@ -167,10 +177,14 @@ private Q_SLOTS:
             QCOMPARE(s.classes, 4);
             // The slope is the derivative of the curve: compare with central differences.
             for (std::size_t i = 1; i + 1 < s.p.size(); ++i) {
-                const double fd = (s.effective[i + 1] - s.effective[i - 1]) / (s.p[i + 1] - s.p[i - 1]);
+                const double fd =
+                    (s.effective[i + 1] - s.effective[i - 1]) / (s.p[i + 1] - s.p[i - 1]);
                 const double scale = std::max(1.0, std::abs(double(s.effectiveSlope[i])));
                 QVERIFY2(std::abs(fd - s.effectiveSlope[i]) < 0.05 * scale,
-                         qPrintable(QStringLiteral("p %1: slope %2 vs differences %3").arg(s.p[i]).arg(s.effectiveSlope[i]).arg(fd)));
+                         qPrintable(QStringLiteral("p %1: slope %2 vs differences %3")
+                                        .arg(s.p[i])
+                                        .arg(s.effectiveSlope[i])
+                                        .arg(fd)));
             }
         }
         std::vector<MetricSample> samples;
@@ -180,6 +194,79 @@ private Q_SLOTS:
         }
         QVERIFY(std::any_of(samples.begin(), samples.end(),
                             [](const MetricSample& m) { return m.key == keys::kLossGradRatio; }));
+    }
+
+    void detectorIgnoresTheOddPullOfACollapsedLoss() {
+        // The ratio of a real collapsed loss: below the threshold, with a step above it every
+        // 20 steps (5%). Consecutive-step counting never fired on such a run; the window does.
+        train::CollapseDetector d({1e-3, 100, 0.9});
+        std::int64_t warnedAt = -1;
+        int warnings = 0;
+        for (std::int64_t step = 1; step <= 400; ++step) {
+            const double ratio = step < 50 ? 0.5 : (step % 20 == 0 ? 0.3 : 5e-6);
+            if (d.observe(step, ratio)) {
+                ++warnings;
+                warnedAt = step;
+            }
+        }
+        // No validation recorded, so never "improving". From step 50 on, the steps not divisible
+        // by 20 are below. The window ending at step w holds w-99..w; at w = 144 its collapsed
+        // steps are 50..144 (95) minus 60, 80, 100, 120, 140: 90 = ceil(0.9 * 100), the first
+        // window with enough (w = 143: 94 - 5 = 89). So the warning comes at step 144, once.
+        QCOMPARE(warnings, 1);
+        QCOMPARE(warnedAt, std::int64_t{144});
+        QCOMPARE(d.collapseStart(), std::int64_t{50});  // the episode began with step 50
+    }
+
+    void detectorWaitsForValidationToStopImproving() {
+        train::CollapseDetector d({1e-3, 50, 0.9});
+        d.noteValidation(100, 0.5);
+        std::int64_t warnedAt = -1;
+        for (std::int64_t step = 1; step <= 300 && warnedAt < 0; ++step) {
+            if (step == 120) {
+                d.noteValidation(step, 0.6);  // a new best: improving until step 170
+            }
+            if (step == 160) {
+                d.noteValidation(step, 0.55);  // not a new best
+            }
+            if (d.observe(step, 0.0)) {
+                warnedAt = step;
+            }
+        }
+        QCOMPARE(warnedAt, std::int64_t{170});
+    }
+
+    void detectorHealthAndANewEpisode() {
+        train::CollapseDetector d({1e-3, 10, 0.9});
+        QVERIFY(d.healthy());  // nothing observed: the starting loss counts as healthy
+        for (std::int64_t step = 1; step <= 10; ++step) {
+            QVERIFY(!d.observe(step, step == 3 ? 0.0 : 1.0));
+        }
+        QVERIFY(d.healthy());  // pulled now, 1 of 10 below
+        QVERIFY(!d.observe(11, 0.0));
+        QVERIFY(!d.healthy());  // this step did not pull
+        int warnings = 0;
+        for (std::int64_t step = 12; step <= 40; ++step) {
+            warnings += d.observe(step, 0.0) ? 1 : 0;
+        }
+        QCOMPARE(warnings, 1);  // one episode, one warning
+        for (std::int64_t step = 41; step <= 46; ++step) {
+            QVERIFY(!d.observe(step, 1.0));  // 6 of 10 pull: the episode is over
+        }
+        QVERIFY(d.healthy());
+        warnings = 0;
+        for (std::int64_t step = 47; step <= 80; ++step) {
+            warnings += d.observe(step, 0.0) ? 1 : 0;
+        }
+        QCOMPARE(warnings, 1);  // a second collapse warns again
+        // A checkpoint's state restores the same decisions.
+        train::CollapseDetector copy({1e-3, 10, 0.9});
+        copy.setState(d.state());
+        for (std::int64_t step = 81; step <= 120; ++step) {
+            const double ratio = step % 3 == 0 ? 0.0 : 1.0;
+            QCOMPARE(copy.observe(step, ratio), d.observe(step, ratio));
+            QCOMPARE(copy.healthy(), d.healthy());
+        }
     }
 
     void collapseIsCaughtWithinTheWindow() {
@@ -196,9 +283,12 @@ private Q_SLOTS:
             }
         }
         QCOMPARE(collapses.size(), std::size_t{1});
-        // Collapsed from step 60: the warning needs `window` collapsed steps and no new best
-        // validation accuracy within the window (evaluated every 10 steps).
-        QVERIFY2(collapses[0].step >= 60 + c.collapse.window - 1 &&
+        // Collapsed from step 60: the warning needs a full window with ceil(fraction * window)
+        // collapsed steps and no new best validation accuracy within the window (evaluated
+        // every 10 steps).
+        const auto needed =
+            static_cast<std::int64_t>(std::ceil(c.collapse.fraction * c.collapse.window));
+        QVERIFY2(collapses[0].step >= 60 + needed - 1 &&
                      collapses[0].step <= 60 + c.collapse.window + c.evalInterval,
                  qPrintable(QString::number(collapses[0].step)));
         QVERIFY2(QString::fromStdString(collapses[0].message).contains("collapsed at step 60"),
@@ -222,13 +312,15 @@ private Q_SLOTS:
         const auto it = std::find_if(out.warnings.begin(), out.warnings.end(),
                                      [](const Warning& w) { return w.code == "collapse"; });
         QVERIFY(it != out.warnings.end());
-        QVERIFY2(QString::fromStdString(it->message).contains("restored the loss network of online step 40"),
+        QVERIFY2(QString::fromStdString(it->message)
+                     .contains("restored the loss network of online step 40"),
                  it->message.c_str());
         QVERIFY(QString::fromStdString(it->message).contains("halved to 0.0005"));
         // After the restore the loss pulls again and validation accuracy improves.
         const double atWarning = out.validationAt(it->step);
         const double atEnd = out.validationAt(c.steps);
-        QVERIFY2(atEnd > atWarning + 0.02, qPrintable(QStringLiteral("%1 -> %2").arg(atWarning).arg(atEnd)));
+        QVERIFY2(atEnd > atWarning + 0.02,
+                 qPrintable(QStringLiteral("%1 -> %2").arg(atWarning).arg(atEnd)));
         QVERIFY(*out.steps.back().lossGradRatio > c.collapse.threshold);
     }
 };

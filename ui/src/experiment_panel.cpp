@@ -105,7 +105,8 @@ QString labelFor(const std::string& key) {
         {"meta.batches", "Meta batches from"},
         {"meta.max_failures", "Divergence retries"},
         {"collapse.threshold", "Gradient ratio below"},
-        {"collapse.window", "For steps"},
+        {"collapse.window", "Window (steps)"},
+        {"collapse.fraction", "In at least (share)"},
         {"collapse.recovery", "Then"},
         {"taylorglo.sigma", "CMA-ES \u03c3"},
         {"taylorglo.population", "Population"},
@@ -175,6 +176,7 @@ bool isAdvanced(const std::string& key) {
                                                    "data.csv_header",
                                                    "collapse.threshold",
                                                    "collapse.window",
+                                                   "collapse.fraction",
                                                    "taylorglo.sigma"};
     return advanced.count(key) > 0;
 }

@@ -64,9 +64,9 @@ LiveView::LiveView(const RunData* data, QWidget* parent) : QWidget(parent), m_da
     m_ratio->setObjectName(QStringLiteral("ratioPlot"));
     m_ratio->setToolTip(
         tr("||dM/dlogits|| / ||dCE/dlogits|| on the same batch: how much larger (or smaller) a "
-           "step the learned loss takes than cross-entropy would. Staying under the collapse "
-           "threshold for collapse.window steps while validation accuracy does not improve raises "
-           "a collapse warning."));
+           "step the learned loss takes than cross-entropy would. Being under the collapse "
+           "threshold in most (collapse.fraction) of the last collapse.window steps while "
+           "validation accuracy does not improve raises a collapse warning."));
     // Norms, ratios and losses span decades (and a learned loss can sit far above the
     // cross-entropy).
     m_gradients->setLogY(true);

@@ -23,12 +23,18 @@ struct FieldImpl {
 
 const char* typeName(ConfigType type) {
     switch (type) {
-        case ConfigType::Bool: return "true or false";
-        case ConfigType::Int: return "an integer";
-        case ConfigType::UInt: return "a non-negative integer";
-        case ConfigType::Real: return "a number";
-        case ConfigType::String: return "a string";
-        case ConfigType::IntList: return "a list of integers";
+        case ConfigType::Bool:
+            return "true or false";
+        case ConfigType::Int:
+            return "an integer";
+        case ConfigType::UInt:
+            return "a non-negative integer";
+        case ConfigType::Real:
+            return "a number";
+        case ConfigType::String:
+            return "a string";
+        case ConfigType::IntList:
+            return "a list of integers";
     }
     return "?";
 }
@@ -40,8 +46,8 @@ Error typeError(const ConfigField& f, const json& value) {
 
 Error rangeError(const ConfigField& f, const json& value) {
     std::ostringstream os;
-    os << "config key '" << f.key << "' is " << value.dump() << ", out of range [" << f.min
-       << ", " << f.max << "]";
+    os << "config key '" << f.key << "' is " << value.dump() << ", out of range [" << f.min << ", "
+       << f.max << "]";
     return Error{os.str()};
 }
 
@@ -86,7 +92,7 @@ FieldImpl intField(std::string key, Ref ref, double min, double max, std::string
             return rangeError(info, v);
         }
         using T = std::decay_t<decltype(ref(c))>;
-        ref(c) = v.is_number_unsigned() ? static_cast<T>(v.get<std::uint64_t>())
+        ref(c) = v.is_number_unsigned()  ? static_cast<T>(v.get<std::uint64_t>())
                  : v.is_number_integer() ? static_cast<T>(v.get<std::int64_t>())
                                          : static_cast<T>(d);
         return {};
@@ -164,15 +170,19 @@ FieldImpl intListField(std::string key, Ref ref, double min, double max, std::st
     return f;
 }
 
-#define LS_REF(member) [](RunConfig& c) -> auto& { return c.member; }
+#define LS_REF(member)           \
+    [](RunConfig & c) -> auto& { \
+        return c.member;         \
+    }
 
 constexpr double kMaxInt = 1e15;
 
 std::vector<FieldImpl> buildFields() {
     std::vector<FieldImpl> f;
-    f.push_back(stringField("name", LS_REF(name), {}, "Run name (empty: method-model-dataset-seed)"));
-    f.push_back(stringField("method", LS_REF(method), {"cross_entropy", "ml3", "adalfl", "taylorglo"},
-                            "Training method"));
+    f.push_back(
+        stringField("name", LS_REF(name), {}, "Run name (empty: method-model-dataset-seed)"));
+    f.push_back(stringField("method", LS_REF(method),
+                            {"cross_entropy", "ml3", "adalfl", "taylorglo"}, "Training method"));
     f.push_back(intField("seed", LS_REF(seed), 0, kMaxInt, "Random seed", ConfigType::UInt));
     f.push_back(intField("steps", LS_REF(steps), 1, kMaxInt, "Base-model training steps"));
     f.push_back(intField("batch_size", LS_REF(batchSize), 1, 65536, "Training batch size"));
@@ -189,10 +199,10 @@ std::vector<FieldImpl> buildFields() {
     f.push_back(intField("checkpoint_interval", LS_REF(checkpointInterval), 0, kMaxInt,
                          "Steps between checkpoints (0: only when stopped)"));
 
-    f.push_back(stringField("data.name", LS_REF(data.name),
-                            {"fashion-mnist", "mnist", "kmnist", "cifar10", "cifar100", "csv",
-                             "synthetic"},
-                            "Dataset"));
+    f.push_back(
+        stringField("data.name", LS_REF(data.name),
+                    {"fashion-mnist", "mnist", "kmnist", "cifar10", "cifar100", "csv", "synthetic"},
+                    "Dataset"));
     f.push_back(stringField("data.path", LS_REF(data.path), {},
                             "Folder (IDX, CIFAR) or file (CSV) of the dataset"));
     f.push_back(realField("data.validation_fraction", LS_REF(data.validationFraction), 0, 0.9,
@@ -213,17 +223,17 @@ std::vector<FieldImpl> buildFields() {
     f.push_back(intField("data.synthetic_samples", LS_REF(data.syntheticSamples), 16, 10000000,
                          "Synthetic dataset: examples (train + test)"));
 
-    f.push_back(stringField("model.name", LS_REF(model.name),
-                            {"logistic", "mlp", "lenet5", "allcnnc", "vgg16", "resnet18", "wrn16_8"},
-                            "Base model"));
-    f.push_back(intListField("model.hidden", LS_REF(model.hidden), 1, 1 << 20,
-                             "MLP hidden-layer widths"));
+    f.push_back(stringField(
+        "model.name", LS_REF(model.name),
+        {"logistic", "mlp", "lenet5", "allcnnc", "vgg16", "resnet18", "wrn16_8"}, "Base model"));
+    f.push_back(
+        intListField("model.hidden", LS_REF(model.hidden), 1, 1 << 20, "MLP hidden-layer widths"));
 
-    f.push_back(stringField("optimizer.name", LS_REF(optimizer.name), {"sgd", "adam"},
-                            "Base optimiser"));
+    f.push_back(
+        stringField("optimizer.name", LS_REF(optimizer.name), {"sgd", "adam"}, "Base optimiser"));
     f.push_back(realField("optimizer.lr", LS_REF(optimizer.lr), 1e-12, 1e3, "Learning rate"));
-    f.push_back(realField("optimizer.momentum", LS_REF(optimizer.momentum), 0, 0.9999,
-                          "SGD momentum"));
+    f.push_back(
+        realField("optimizer.momentum", LS_REF(optimizer.momentum), 0, 0.9999, "SGD momentum"));
     f.push_back(boolField("optimizer.nesterov", LS_REF(optimizer.nesterov), "Nesterov momentum"));
     f.push_back(realField("optimizer.weight_decay", LS_REF(optimizer.weightDecay), 0, 1,
                           "L2 weight decay"));
@@ -258,11 +268,14 @@ std::vector<FieldImpl> buildFields() {
     f.push_back(intField("meta.max_failures", LS_REF(meta.maxFailures), 1, 1000,
                          "Consecutive divergence recoveries before the run is 'diverged'"));
 
-    f.push_back(realField("collapse.threshold", LS_REF(collapse.threshold), 0, 1e6,
-                          "Collapse: relative logit-gradient size below which a step is collapsed"));
+    f.push_back(
+        realField("collapse.threshold", LS_REF(collapse.threshold), 0, 1e6,
+                  "Collapse: relative logit-gradient size below which a step is collapsed"));
     f.push_back(intField("collapse.window", LS_REF(collapse.window), 1, kMaxInt,
-                         "Collapse: consecutive collapsed steps (validation accuracy not improving) "
-                         "before the warning"));
+                         "Collapse: steps watched; the warning when most are collapsed and "
+                         "validation accuracy did not improve within them"));
+    f.push_back(realField("collapse.fraction", LS_REF(collapse.fraction), 0.5, 1,
+                          "Collapse: share of the window's steps that must be collapsed"));
     f.push_back(stringField("collapse.recovery", LS_REF(collapse.recovery), {"none", "restore"},
                             "Collapse: none (warn) or restore (last healthy loss network, meta "
                             "learning rate halved)"));
@@ -307,10 +320,12 @@ Error unknownKey(const std::string& key) {
         }
     }
     return Error{"unknown config key '" + key + "'" +
-                 (known.empty() ? std::string()
-                                : "; keys " + (prefix.empty() ? std::string("at the top level")
-                                                              : "of '" + prefix.substr(0, prefix.size() - 1) + "'") +
-                                      ": " + known)};
+                 (known.empty()
+                      ? std::string()
+                      : "; keys " +
+                            (prefix.empty() ? std::string("at the top level")
+                                            : "of '" + prefix.substr(0, prefix.size() - 1) + "'") +
+                            ": " + known)};
 }
 
 bool isGroup(const std::string& key) {
@@ -332,7 +347,8 @@ Status applyObject(RunConfig& config, const json& object, const std::string& pre
             }
         } else if (isGroup(key)) {
             if (!it.value().is_object()) {
-                return Error{"config key '" + key + "' must be an object, got " + it.value().dump()};
+                return Error{"config key '" + key + "' must be an object, got " +
+                             it.value().dump()};
             }
             if (Status s = applyObject(config, it.value(), key + "."); !s) {
                 return s;
@@ -395,7 +411,9 @@ Result<RunConfig> parseRunConfig(const std::string& text) {
     return config;
 }
 
-std::string toJson(const RunConfig& config, int indent) { return toJsonValue(config).dump(indent); }
+std::string toJson(const RunConfig& config, int indent) {
+    return toJsonValue(config).dump(indent);
+}
 
 Status validate(const RunConfig& c) {
     // Every field's own type and range: re-apply its current value.
@@ -410,8 +428,9 @@ Status validate(const RunConfig& c) {
                      "' is read from a path: give the folder (or CSV file) that holds it"};
     }
     if (c.method == "taylorglo" && c.data.validationFraction <= 0) {
-        return Error{"config key 'data.validation_fraction' is 0, but TaylorGLO judges its "
-                     "candidate losses by their validation error; raise it"};
+        return Error{
+            "config key 'data.validation_fraction' is 0, but TaylorGLO judges its "
+            "candidate losses by their validation error; raise it"};
     }
     if ((c.method == "ml3" || c.method == "adalfl") && c.meta.batches == "validation" &&
         c.data.validationFraction <= 0) {
@@ -428,8 +447,9 @@ Status validate(const RunConfig& c) {
         }
     }
     if (c.model.name == "mlp" && c.model.hidden.empty()) {
-        return Error{"config key 'model.hidden' is empty; an MLP needs at least one hidden layer "
-                     "(use model.name \"logistic\" for none)"};
+        return Error{
+            "config key 'model.hidden' is empty; an MLP needs at least one hidden layer "
+            "(use model.name \"logistic\" for none)"};
     }
     return {};
 }

@@ -53,15 +53,15 @@ std::vector<float> toFloats(const torch::Tensor& t) {
     return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
-
 void Engine::setup() {
     const int threads = m_config.threads > 0 ? m_config.threads : hardwareThreads();
     at::set_num_threads(threads);
     if (m_config.device == "cuda") {
         if (!torch::cuda::is_available()) {
-            throw RunError{RunStatus::Failed,
-                           "device 'cuda' was requested but LibTorch reports no CUDA device on this "
-                           "machine; set device to \"cpu\""};
+            throw RunError{
+                RunStatus::Failed,
+                "device 'cuda' was requested but LibTorch reports no CUDA device on this "
+                "machine; set device to \"cpu\""};
         }
         m_device = torch::Device(torch::kCUDA);
     }
@@ -75,9 +75,11 @@ void Engine::setup() {
     }
     const bool metaOnValidation = m_config.meta.batches == "validation";
     if (((metaLearns() && metaOnValidation) || searches()) && m_data.validation.size() < 1) {
-        throw RunError{RunStatus::Failed,
-                       "method " + m_config.method + " needs validation examples for its meta "
-                       "batches but the validation split is empty: raise data.validation_fraction"};
+        throw RunError{
+            RunStatus::Failed,
+            "method " + m_config.method +
+                " needs validation examples for its meta "
+                "batches but the validation split is empty: raise data.validation_fraction"};
     }
     m_generator = torch::make_generator<at::CPUGeneratorImpl>(m_config.seed);
     m_trainSampler = std::make_unique<data::BatchSampler>(m_data.train.size(), m_config.seed);
@@ -98,7 +100,8 @@ void Engine::setup() {
             m_config.taylorglo.population, m_config.seed ^ 0x5851f42d4c957f2dull);
     }
     if (metaLearns()) {
-        m_loss = std::make_unique<losses::LearnedLoss>(m_config.loss, resolvedLossActivation(m_config));
+        m_loss =
+            std::make_unique<losses::LearnedLoss>(m_config.loss, resolvedLossActivation(m_config));
         m_loss->reset(m_generator);
         m_loss->to(m_device, torch::kFloat);
         OptimizerConfig meta;
@@ -111,18 +114,19 @@ void Engine::setup() {
 
 methods::Batch Engine::batch(data::BatchSampler& sampler, const data::TensorDataset& set) {
     const torch::Tensor idx = sampler.next(m_config.batchSize);
-    return {set.inputs.index_select(0, idx).to(m_device), set.labels.index_select(0, idx).to(m_device)};
+    return {set.inputs.index_select(0, idx).to(m_device),
+            set.labels.index_select(0, idx).to(m_device)};
 }
 
 double Engine::wallTime() const {
-    return m_wallOffset +
-           std::chrono::duration<double>(Clock::now() - m_started).count() - m_pausedSeconds;
+    return m_wallOffset + std::chrono::duration<double>(Clock::now() - m_started).count() -
+           m_pausedSeconds;
 }
 
 std::int64_t Engine::searchSteps() const {
-    return searches() ? static_cast<std::int64_t>(m_config.taylorglo.generations) *
-                            m_search->population()
-                      : 0;
+    return searches()
+               ? static_cast<std::int64_t>(m_config.taylorglo.generations) * m_search->population()
+               : 0;
 }
 
 const losses::ClasswiseLoss* Engine::trainingLoss() const {
@@ -135,9 +139,9 @@ const losses::ClasswiseLoss* Engine::trainingLoss() const {
 double Engine::progress(Phase phase, std::int64_t step) const {
     // In training-step equivalents: a judged candidate costs its partial training.
     const double before = hasOfflinePhase() ? static_cast<double>(m_config.meta.initSteps)
-                          : searches() ? static_cast<double>(searchSteps() *
-                                                             m_config.taylorglo.partialSteps)
-                                       : 0.0;
+                          : searches()
+                              ? static_cast<double>(searchSteps() * m_config.taylorglo.partialSteps)
+                              : 0.0;
     const double total = before + static_cast<double>(m_config.steps);
     double done = before + static_cast<double>(step);
     if (phase == Phase::OfflineInit) {
@@ -181,9 +185,11 @@ void Engine::recover(Phase phase, std::int64_t step, const std::string& what) {
     m_observer.onWarning(w);
     if (m_failures >= m_config.meta.maxFailures) {
         throw RunError{RunStatus::Diverged,
-                       std::to_string(m_failures) + " consecutive non-finite steps, "
-                       "the last with " + what + " at step " + std::to_string(step) + " (" +
-                           phaseName(phase) + "); lower optimizer.lr" +
+                       std::to_string(m_failures) +
+                           " consecutive non-finite steps, "
+                           "the last with " +
+                           what + " at step " + std::to_string(step) + " (" + phaseName(phase) +
+                           "); lower optimizer.lr" +
                            (m_loss ? std::string(" or meta.lr") : std::string()) + " and retry"};
     }
 }
@@ -205,8 +211,8 @@ methods::StepResult Engine::step(Phase phase, std::int64_t stepIndex) {
             const auto train = batch(*m_trainSampler, m_data.train);
             const auto meta = batch(*m_metaSampler, metaSet);
             return methods::metaStep(*m_model, *m_optimizer,
-                                     scheduledLearningRate(m_config.optimizer, stepIndex),
-                                     *m_loss, *m_metaOptimizer, m_metaLr, train, meta);
+                                     scheduledLearningRate(m_config.optimizer, stepIndex), *m_loss,
+                                     *m_metaOptimizer, m_metaLr, train, meta);
         }
         case Phase::Training: {
             const auto train = batch(*m_trainSampler, m_data.train);
@@ -216,7 +222,8 @@ methods::StepResult Engine::step(Phase phase, std::int64_t stepIndex) {
                         : methods::crossEntropyStep(*m_model, *m_optimizer, lr, train);
         }
         case Phase::Setup:
-        case Phase::Search: break;  // search.cpp judges candidates itself
+        case Phase::Search:
+            break;  // search.cpp judges candidates itself
     }
     return {};
 }
@@ -230,9 +237,8 @@ void Engine::afterStep(Phase phase, std::int64_t stepIndex, const methods::StepR
     m.trainLoss = r.trainLoss;
     m.taskLoss = r.taskLoss;
     m.trainAccuracy = r.trainAccuracy;
-    m.lr = phase == Phase::OfflineInit
-               ? m_config.optimizer.lr
-               : scheduledLearningRate(m_config.optimizer, stepIndex);
+    m.lr = phase == Phase::OfflineInit ? m_config.optimizer.lr
+                                       : scheduledLearningRate(m_config.optimizer, stepIndex);
     m.gradNorm = r.gradNorm;
     m.metaLoss = r.metaLoss;
     m.metaGradNorm = r.metaGradNorm;
@@ -252,31 +258,22 @@ void Engine::watchForCollapse(Phase phase, std::int64_t stepIndex, const methods
         return;
     }
     auto& c = m_collapse;
-    if (*r.lossGradRatio >= m_config.collapse.threshold) {
-        c.streak = 0;
-        c.warned = false;
+    if (!c.detector.observe(stepIndex, *r.lossGradRatio)) {
         return;
     }
-    ++c.streak;
-    // Not improving: no new best validation accuracy within the window.
-    const bool improving = stepIndex - c.lastImprovement < m_config.collapse.window;
-    if (c.warned || c.streak < m_config.collapse.window || improving) {
-        return;
-    }
-    c.warned = true;
+    const auto& settings = c.detector.settings();
     std::ostringstream msg;
-    msg << "learned loss collapsed at step " << stepIndex - c.streak + 1 << " (" << phaseName(phase)
-        << "): its gradient has been below " << m_config.collapse.threshold
-        << " of cross-entropy's for " << c.streak << " steps while validation accuracy did not "
-        << "improve";
+    msg << "learned loss collapsed at step " << c.detector.collapseStart() << " ("
+        << phaseName(phase) << "): its gradient was below " << settings.threshold
+        << " of cross-entropy's in " << c.detector.belowInWindow() << " of the last "
+        << settings.window << " steps while validation accuracy did not improve";
     if (m_config.collapse.recovery == "restore" && c.healthyStep >= 0) {
         copyInto(m_loss->parameters(), c.healthyPhi);
         m_metaOptimizer->setState(c.healthyMetaOptimizer);
         m_metaLr *= 0.5;
         msg << "; restored the loss network of " << phaseName(c.healthyPhase) << " step "
             << c.healthyStep << ", meta learning rate halved to " << m_metaLr;
-        c.streak = 0;
-        c.warned = false;
+        c.detector.restart();
     } else if (m_config.collapse.recovery == "restore") {
         msg << "; no healthy snapshot to restore yet";
     }
@@ -311,10 +308,7 @@ void Engine::evaluate(Phase phase, std::int64_t stepIndex) {
                                         m_config.evalBatchSize, m_device);
     if (m_data.validation.size() > 0) {
         m_lastValidation = val.accuracy;
-        if (val.accuracy > m_collapse.bestValidation) {
-            m_collapse.bestValidation = val.accuracy;
-            m_collapse.lastImprovement = stepIndex;
-        }
+        m_collapse.detector.noteValidation(stepIndex, val.accuracy);
         m_observer.onEvalMetrics({phase, stepIndex, "validation", val.loss, val.accuracy});
     }
     if (m_data.test.size() > 0) {
@@ -342,8 +336,8 @@ void Engine::snapshotOf(Phase phase, std::int64_t stepIndex, const losses::Class
     LossSnapshot s;
     s.phase = phase;
     s.step = stepIndex;
-    const torch::Tensor p = torch::linspace(0.0, 1.0, m_config.snapshotPoints,
-                                            torch::TensorOptions().device(m_device));
+    const torch::Tensor p =
+        torch::linspace(0.0, 1.0, m_config.snapshotPoints, torch::TensorOptions().device(m_device));
     s.p = toFloats(p);
     s.classes = m_data.classes;
     s.parameters = std::move(parameters);
@@ -391,7 +385,8 @@ void Engine::saveCheckpoint(Phase phase, std::int64_t stepIndex) {
     auto writeList = [&](const std::string& name, const std::vector<torch::Tensor>& tensors) {
         archive.write(name + ".count", c10::IValue(static_cast<std::int64_t>(tensors.size())));
         for (std::size_t i = 0; i < tensors.size(); ++i) {
-            archive.write(name + "." + std::to_string(i), tensors[i].detach().cpu(), /*is_buffer=*/true);
+            archive.write(name + "." + std::to_string(i), tensors[i].detach().cpu(),
+                          /*is_buffer=*/true);
         }
     };
     auto writeNamed = [&](const std::string& name, const NamedTensors& tensors) {
@@ -409,12 +404,19 @@ void Engine::saveCheckpoint(Phase phase, std::int64_t stepIndex) {
         writeList("loss.params", m_loss->parameters());
         writeNamed("meta_optimizer", m_metaOptimizer->state());
         const auto& c = m_collapse;
-        archive.write("collapse.streak", c10::IValue(c.streak));
-        archive.write("collapse.warned", c10::IValue(c.warned));
-        archive.write("collapse.best_validation", c10::IValue(c.bestValidation));
-        archive.write("collapse.last_improvement", c10::IValue(c.lastImprovement));
+        const auto watch = c.detector.state();
+        archive.write("collapse.first_step", c10::IValue(watch.firstStep));
+        archive.write("collapse.last_step", c10::IValue(watch.lastStep));
+        archive.write("collapse.last_pulled", c10::IValue(watch.lastPulled));
+        archive.write("collapse.below_steps", torch::tensor(watch.belowSteps, torch::kInt64),
+                      /*is_buffer=*/true);
+        archive.write("collapse.warned", c10::IValue(watch.warned));
+        archive.write("collapse.episode_start", c10::IValue(watch.episodeStart));
+        archive.write("collapse.best_validation", c10::IValue(watch.bestValidation));
+        archive.write("collapse.last_improvement", c10::IValue(watch.lastImprovement));
         archive.write("collapse.healthy_step", c10::IValue(c.healthyStep));
-        archive.write("collapse.healthy_phase", c10::IValue(static_cast<std::int64_t>(c.healthyPhase)));
+        archive.write("collapse.healthy_phase",
+                      c10::IValue(static_cast<std::int64_t>(c.healthyPhase)));
         if (c.healthyStep >= 0) {
             writeList("collapse.healthy_phi", c.healthyPhi);
             writeNamed("collapse.healthy_meta_optimizer", c.healthyMetaOptimizer);
@@ -439,9 +441,9 @@ void Engine::loadCheckpoint(const std::string& bytes) {
         std::istringstream in(bytes);
         archive.load_from(in);
     } catch (const c10::Error& e) {
-        throw RunError{RunStatus::Failed,
-                       std::string("the checkpoint cannot be read (") + e.what_without_backtrace() +
-                           "); start the run afresh"};
+        throw RunError{RunStatus::Failed, std::string("the checkpoint cannot be read (") +
+                                              e.what_without_backtrace() +
+                                              "); start the run afresh"};
     }
     c10::IValue value;
     auto readInt = [&](const std::string& key) {
@@ -449,8 +451,9 @@ void Engine::loadCheckpoint(const std::string& bytes) {
         return value.toInt();
     };
     if (readInt("format") != kCheckpointFormat) {
-        throw RunError{RunStatus::Failed, "the checkpoint was written by another version of "
-                                          "LossStudio's engine; start the run afresh"};
+        throw RunError{RunStatus::Failed,
+                       "the checkpoint was written by another version of "
+                       "LossStudio's engine; start the run afresh"};
     }
     archive.read("config_hash", value);
     if (value.toStringRef() != configHash(m_config)) {
@@ -480,7 +483,8 @@ void Engine::loadCheckpoint(const std::string& bytes) {
     auto readList = [&](const std::string& name, std::vector<torch::Tensor>& tensors) {
         const auto count = readInt(name + ".count");
         if (count != static_cast<std::int64_t>(tensors.size())) {
-            throw RunError{RunStatus::Failed, "the checkpoint's " + name + " do not match the model"};
+            throw RunError{RunStatus::Failed,
+                           "the checkpoint's " + name + " do not match the model"};
         }
         torch::NoGradGuard noGrad;
         for (std::size_t i = 0; i < tensors.size(); ++i) {
@@ -508,12 +512,25 @@ void Engine::loadCheckpoint(const std::string& bytes) {
         readList("loss.params", m_loss->parameters());
         m_metaOptimizer->setState(readNamed("meta_optimizer"));
         auto& c = m_collapse;
-        c.streak = readInt("collapse.streak");
-        c.lastImprovement = readInt("collapse.last_improvement");
+        CollapseDetector::State watch;
+        watch.lastImprovement = readInt("collapse.last_improvement");
         archive.read("collapse.warned", value);
-        c.warned = value.toBool();
+        watch.warned = value.toBool();
         archive.read("collapse.best_validation", value);
-        c.bestValidation = value.toDouble();
+        watch.bestValidation = value.toDouble();
+        torch::Tensor below;
+        // Checkpoints written before the windowed watch have no window: it starts empty.
+        if (archive.try_read("collapse.below_steps", below, /*is_buffer=*/true)) {
+            watch.firstStep = readInt("collapse.first_step");
+            watch.lastStep = readInt("collapse.last_step");
+            archive.read("collapse.last_pulled", value);
+            watch.lastPulled = value.toBool();
+            watch.episodeStart = readInt("collapse.episode_start");
+            below = below.to(torch::kInt64).contiguous();
+            watch.belowSteps.assign(below.data_ptr<std::int64_t>(),
+                                    below.data_ptr<std::int64_t>() + below.numel());
+        }
+        c.detector.setState(watch);
         c.healthyStep = readInt("collapse.healthy_step");
         c.healthyPhase = static_cast<Phase>(readInt("collapse.healthy_phase"));
         if (c.healthyStep >= 0) {
@@ -540,16 +557,13 @@ void Engine::startTrainingPhase() {
     m_optimizer->resetState();
     m_phase = trainingPhase();
     m_step = 0;
-    m_collapse.streak = 0;
-    m_collapse.warned = false;
-    m_collapse.bestValidation = -1;
-    m_collapse.lastImprovement = 0;
+    m_collapse.detector.resetPhase();
     m_observer.onPhaseChanged({m_phase, 0,
                                m_config.method == "adalfl"
                                    ? "online adaptation: model and loss updated every step"
-                                   : m_loss ? "training a fresh model with the frozen learned loss"
-                                   : m_taylor ? "training a fresh model with the best Taylor loss"
-                                              : "training with cross-entropy"});
+                               : m_loss   ? "training a fresh model with the frozen learned loss"
+                               : m_taylor ? "training a fresh model with the best Taylor loss"
+                                          : "training with cross-entropy"});
 }
 
 bool Engine::pauseAndCheckStop() {
@@ -570,7 +584,7 @@ void Engine::runPhase(Phase phase, std::int64_t firstStep, std::int64_t lastStep
     const bool lossChanges = m_loss && (phase == Phase::OfflineInit || phase == Phase::Online);
     if (firstStep == 1 && !m_resumedAtPhaseStart) {
         snapshot(phase, 0);
-        if (lossChanges && m_collapse.streak == 0) {
+        if (lossChanges && m_collapse.detector.healthy()) {
             rememberHealthyLoss(0);
         }
         if (training) {
@@ -582,8 +596,8 @@ void Engine::runPhase(Phase phase, std::int64_t firstStep, std::int64_t lastStep
     for (std::int64_t s = firstStep; s <= lastStep; ++s) {
         if (pauseAndCheckStop()) {
             saveCheckpoint(phase, m_step);
-            throw RunError{RunStatus::Stopped,
-                           "stopped at step " + std::to_string(m_step) + " (" + phaseName(phase) + ")"};
+            throw RunError{RunStatus::Stopped, "stopped at step " + std::to_string(m_step) + " (" +
+                                                   phaseName(phase) + ")"};
         }
         if (m_control.takeCheckpointRequest()) {
             saveCheckpoint(phase, m_step);
@@ -603,14 +617,15 @@ void Engine::runPhase(Phase phase, std::int64_t firstStep, std::int64_t lastStep
         }
         if (lossChanges && (s % m_config.snapshotInterval == 0 || s == lastStep)) {
             snapshot(phase, s);
-            if (m_collapse.streak == 0) {
+            if (m_collapse.detector.healthy()) {
                 rememberHealthyLoss(s);
             }
         }
         if (training && (s % m_config.evalInterval == 0 || s == lastStep)) {
             evaluate(phase, s);
         }
-        if (m_config.checkpointInterval > 0 && s % m_config.checkpointInterval == 0 && s < lastStep) {
+        if (m_config.checkpointInterval > 0 && s % m_config.checkpointInterval == 0 &&
+            s < lastStep) {
             saveCheckpoint(phase, s);
         }
     }
@@ -645,7 +660,7 @@ Finished Engine::run(const std::string& checkpoint) {
         started.classes = m_data.classes;
         started.inputShape = m_data.inputShape;
         started.modelParameters = m_model->parameterCount();
-        started.lossParameters = m_loss      ? m_loss->parameterCount()
+        started.lossParameters = m_loss       ? m_loss->parameterCount()
                                  : searches() ? losses::TaylorLoss::kParameters
                                               : 0;
         started.blas = blasDescription();
@@ -701,9 +716,11 @@ Finished Engine::run(const std::string& checkpoint) {
     }
     finish(finished);
     if (finished.status == RunStatus::Finished || finished.status == RunStatus::Stopped) {
-        m_log->info("run '{}' {}: {}", m_config.name, statusName(finished.status), finished.message);
+        m_log->info("run '{}' {}: {}", m_config.name, statusName(finished.status),
+                    finished.message);
     } else {
-        m_log->error("run '{}' {}: {}", m_config.name, statusName(finished.status), finished.message);
+        m_log->error("run '{}' {}: {}", m_config.name, statusName(finished.status),
+                     finished.message);
     }
     try {
         m_observer.onFinished(finished);

@@ -14,15 +14,16 @@
 #include <torch/types.h>
 
 #include "data/dataset.h"
+#include "losses/learned_loss.h"
+#include "losses/taylor_loss.h"
 #include "lossstudio/core/events.h"
 #include "lossstudio/core/logging.h"
 #include "lossstudio/core/run_config.h"
 #include "lossstudio/core/run_control.h"
-#include "losses/learned_loss.h"
-#include "losses/taylor_loss.h"
 #include "methods/cma_es.h"
 #include "methods/steps.h"
 #include "models/model.h"
+#include "train/collapse_detector.h"
 #include "train/optimizer.h"
 
 namespace lossstudio::core::train {
@@ -39,7 +40,11 @@ struct RunError {
 class Engine final {
 public:
     Engine(const RunConfig& config, Observer& observer, RunControl& control)
-        : m_config(config), m_observer(observer), m_control(control), m_log(logger("core")) {}
+        : m_config(config),
+          m_observer(observer),
+          m_control(control),
+          m_log(logger("core")),
+          m_collapse({config.collapse.threshold, config.collapse.window, config.collapse.fraction}) {}
 
     Finished run(const std::string& checkpoint);
 
@@ -98,9 +103,9 @@ private:
     std::unique_ptr<Optimizer> m_optimizer;
     std::unique_ptr<losses::LearnedLoss> m_loss;
     std::unique_ptr<Optimizer> m_metaOptimizer;
-    std::unique_ptr<methods::CmaEs> m_search;   ///< TaylorGLO
+    std::unique_ptr<methods::CmaEs> m_search;      ///< TaylorGLO
     std::unique_ptr<losses::TaylorLoss> m_taylor;  ///< the best Taylor loss found so far
-    double m_taylorError = 2;                   ///< its validation error
+    double m_taylorError = 2;                      ///< its validation error
 
     Phase m_phase = Phase::Setup;
     std::int64_t m_step = 0;  ///< last completed step of m_phase
@@ -112,10 +117,8 @@ private:
 
     /// Collapse watch (see CollapseConfig).
     struct CollapseWatch {
-        std::int64_t streak = 0;           ///< consecutive steps below the threshold
-        bool warned = false;               ///< the warning for this streak was sent
-        double bestValidation = -1;        ///< best validation accuracy of the current phase
-        std::int64_t lastImprovement = 0;  ///< the step that set it
+        explicit CollapseWatch(const CollapseDetector::Settings& settings) : detector(settings) {}
+        CollapseDetector detector;
         // The loss network of the last snapshot taken while healthy.
         std::int64_t healthyStep = -1;
         Phase healthyPhase = Phase::Setup;

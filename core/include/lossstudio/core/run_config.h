@@ -61,26 +61,26 @@ struct LossNetConfig {
     int hiddenLayers = 2;
     /// smooth_leaky_relu, relu, or auto (smooth_leaky_relu for adalfl, relu for ml3).
     std::string activation = "auto";
-    double gamma = 0.25;  ///< smooth leaky ReLU slope mix
-    double beta = 2.0;    ///< smooth leaky ReLU sharpness
+    double gamma = 0.25;              ///< smooth leaky ReLU slope mix
+    double beta = 2.0;                ///< smooth leaky ReLU sharpness
     std::string output = "softplus";  ///< softplus or none
     std::string reduction = "mean";   ///< mean or sum over classes
 };
 
 /// Meta-learning of the loss (ML3 / AdaLFL). JSON object "meta".
 struct MetaConfig {
-    double lr = 1e-3;                   ///< Adam learning rate for phi
-    std::int64_t initSteps = 2500;      ///< S_init, Phase A (offline initialisation)
-    std::string batches = "validation"; ///< validation or train: where the meta-objective looks
-    int maxFailures = 5;                ///< consecutive divergence recoveries before "diverged"
+    double lr = 1e-3;                    ///< Adam learning rate for phi
+    std::int64_t initSteps = 2500;       ///< S_init, Phase A (offline initialisation)
+    std::string batches = "validation";  ///< validation or train: where the meta-objective looks
+    int maxFailures = 5;                 ///< consecutive divergence recoveries before "diverged"
 };
 
 /// TaylorGLO's search: CMA-ES over the Taylor loss's 8 parameters. JSON object "taylorglo".
 struct TaylorGloConfig {
-    double sigma = 1.2;              ///< CMA-ES initial step size
-    int population = 20;             ///< candidates per generation
+    double sigma = 1.2;   ///< CMA-ES initial step size
+    int population = 20;  ///< candidates per generation
     int generations = 50;
-    std::int64_t partialSteps = 500; ///< training steps that judge a candidate (validation error)
+    std::int64_t partialSteps = 500;  ///< training steps that judge a candidate (validation error)
 };
 
 /// Watching the learned loss for collapse (its gradient vanishing). JSON object "collapse".
@@ -88,8 +88,11 @@ struct CollapseConfig {
     /// The learned loss's gradient with respect to the logits, relative to cross-entropy's on the
     /// same batch, below which a step counts as collapsed.
     double threshold = 1e-3;
-    /// Consecutive collapsed steps, with validation accuracy not improving, that raise the warning.
+    /// The window of steps watched: when at least `fraction` of its steps are below the threshold
+    /// and validation accuracy set no new best within it, the warning is raised. (Not
+    /// consecutive steps: a collapsed loss still pulls on the odd batch.)
     std::int64_t window = 200;
+    double fraction = 0.9;
     /// none: warn only; restore: go back to the loss network of the last healthy snapshot and
     /// halve the meta learning rate.
     std::string recovery = "none";
@@ -101,14 +104,14 @@ struct RunConfig {
     /// cross_entropy, ml3, adalfl, taylorglo.
     std::string method = "adalfl";
     std::uint64_t seed = 0;
-    std::int64_t steps = 10000;       ///< base-model training steps T
+    std::int64_t steps = 10000;  ///< base-model training steps T
     std::int64_t batchSize = 128;
     int threads = 0;                  ///< 0 means every core
     std::string device = "cpu";       ///< cpu or cuda
     std::int64_t evalInterval = 500;  ///< steps between validation / test evaluations
     std::int64_t evalBatchSize = 1000;
-    std::int64_t snapshotInterval = 100;   ///< steps between learned-loss snapshots
-    int snapshotPoints = 101;              ///< p-grid size of a snapshot
+    std::int64_t snapshotInterval = 100;     ///< steps between learned-loss snapshots
+    int snapshotPoints = 101;                ///< p-grid size of a snapshot
     std::int64_t checkpointInterval = 1000;  ///< 0: only when stopped
     DataConfig data;
     ModelConfig model;
@@ -123,11 +126,11 @@ struct RunConfig {
 enum class ConfigType { Bool, Int, UInt, Real, String, IntList };
 
 struct ConfigField {
-    std::string key;          ///< dotted path, e.g. "optimizer.lr"
+    std::string key;  ///< dotted path, e.g. "optimizer.lr"
     ConfigType type;
     std::string description;
     std::vector<std::string> choices;  ///< allowed values of a String field (empty: any)
-    double min = 0;           ///< numeric range (inclusive)
+    double min = 0;                    ///< numeric range (inclusive)
     double max = 0;
 };
 
