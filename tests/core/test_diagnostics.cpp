@@ -269,6 +269,32 @@ private Q_SLOTS:
         }
     }
 
+    void frozenLossIsNeverRestored() {
+        // ML3 trains its final model with the loss it learned offline, frozen: a collapse there
+        // is reported, and `restore` must not swap that loss for an offline snapshot.
+        Collected out;
+        RunControl control;
+        RunConfig c = collapseConfig("restore");
+        c.method = "ml3";
+        c.meta.initSteps = 40;
+        c.steps = 200;
+        train::testing::inject(train::testing::Fault::CollapseLoss, Phase::Training, 30);
+        const Finished f = Trainer::run(c, out, control);
+        QCOMPARE(f.status, RunStatus::Finished);
+        const auto it = std::find_if(out.warnings.begin(), out.warnings.end(),
+                                     [](const Warning& w) { return w.code == "collapse"; });
+        QVERIFY(it != out.warnings.end());
+        QCOMPARE(it->phase, Phase::Training);
+        QVERIFY2(QString::fromStdString(it->message).contains("nothing is restored"),
+                 it->message.c_str());
+        for (const auto& s : out.steps) {
+            if (s.phase == Phase::Training && s.step >= 30) {
+                QVERIFY2(*s.lossGradRatio < c.collapse.threshold,
+                         qPrintable(QString::number(s.step)));  // still the collapsed loss
+            }
+        }
+    }
+
     void collapseIsCaughtWithinTheWindow() {
         Collected out;
         RunControl control;

@@ -267,7 +267,12 @@ void Engine::watchForCollapse(Phase phase, std::int64_t stepIndex, const methods
         << phaseName(phase) << "): its gradient was below " << settings.threshold
         << " of cross-entropy's in " << c.detector.belowInWindow() << " of the last "
         << settings.window << " steps while validation accuracy did not improve";
-    if (m_config.collapse.recovery == "restore" && c.healthyStep >= 0) {
+    // ML3 trains its final model with the loss frozen: a restore would swap the loss it was
+    // meant to be judged by for an offline snapshot, so there it only warns.
+    const bool lossLearns = phase == Phase::OfflineInit || phase == Phase::Online;
+    if (m_config.collapse.recovery == "restore" && !lossLearns) {
+        msg << "; the loss is frozen in this phase, so nothing is restored";
+    } else if (m_config.collapse.recovery == "restore" && c.healthyStep >= 0) {
         copyInto(m_loss->parameters(), c.healthyPhi);
         m_metaOptimizer->setState(c.healthyMetaOptimizer);
         m_metaLr *= 0.5;
