@@ -285,6 +285,57 @@ QStringList statements(const GridSpec& spec, const GridSummary& s) {
     return out;
 }
 
+/// The ablation's two questions per model, in sentences: does the output activation `none` beat
+/// softplus (both warn-only), and what does `restore` change for each output.
+QStringList ablationStatements(const GridSpec& spec, const GridSummary& s) {
+    QStringList out;
+    auto described = [](const CellSummary& c) {
+        QString text = QStringLiteral("%1% (n = %2").arg(fixed(*c.testAccuracyMean, 2)).arg(c.n);
+        if (c.collapsedRuns > 0) {
+            text += QStringLiteral(", %1 of %2 warned of a collapse")
+                        .arg(c.collapsedRuns)
+                        .arg(c.runs);
+        }
+        return text + QLatin1Char(')');
+    };
+    auto usable = [](const CellSummary* c) { return c != nullptr && c->testAccuracyMean; };
+    for (const QString& model : spec.models) {
+        const CellSummary* soft = findCell(s, model, QStringLiteral("softplus-none"));
+        const CellSummary* none = findCell(s, model, QStringLiteral("none-none"));
+        if (!usable(soft) || !usable(none)) {
+            out << QStringLiteral("- **%1**: no comparison of the outputs yet (softplus and none "
+                                  "each need a finished warn-only run).")
+                       .arg(modelLabel(model));
+            continue;
+        }
+        const double diff = *none->testAccuracyMean - *soft->testAccuracyMean;
+        QString text = QStringLiteral("- **%1**: output none %2 against softplus %3")
+                           .arg(modelLabel(model), described(*none), described(*soft));
+        if (diff != 0) {
+            text += QStringLiteral(", none %1 by %2 points")
+                        .arg(diff > 0 ? QStringLiteral("higher") : QStringLiteral("lower"),
+                             fixed(std::abs(diff), 2));
+        }
+        if (none->n < 2 || soft->n < 2) {
+            text += QStringLiteral(" (fewer than two seeds: no std to judge it by)");
+        }
+        QStringList restores;
+        for (const QString& output : {QStringLiteral("softplus"), QStringLiteral("none")}) {
+            const CellSummary* warn = output == QLatin1String("softplus") ? soft : none;
+            const CellSummary* restore = findCell(s, model, output + QStringLiteral("-restore"));
+            if (usable(restore)) {
+                restores << QStringLiteral("%1 %2 (warn only %3)")
+                                .arg(output, described(*restore), fixed(*warn->testAccuracyMean, 2));
+            }
+        }
+        if (!restores.isEmpty()) {
+            text += QStringLiteral("; with restore: ") + restores.join(QStringLiteral(", "));
+        }
+        out << text + QLatin1Char('.');
+    }
+    return out;
+}
+
 QString publishedText(const GridSummary* reproduce) {
     QStringList ours;
     if (reproduce != nullptr) {
@@ -755,7 +806,10 @@ QString resultsMarkdown(const QVector<GridSummary>& summaries, const QString& fi
                   "none, and `collapse.recovery` none (warn only) or restore (go back to the "
                   "last healthy loss network, halve the meta learning rate). Final test "
                   "accuracy (%) mean ± std over finished seeds; a collapse is a warning event "
-                  "\"learned loss collapsed at step N\".")
+                  "\"learned loss collapsed at step N\": the learned loss's gradient was "
+                  "below `collapse.threshold` of cross-entropy's in at least "
+                  "`collapse.fraction` of the last `collapse.window` steps while validation "
+                  "accuracy set no new best.")
            << QString();
         md << QStringLiteral(
             "| Model | Output | Recovery | Test accuracy (%) | Runs with a collapse warning | "
@@ -781,6 +835,12 @@ QString resultsMarkdown(const QVector<GridSummary>& summaries, const QString& fi
             }
         }
         md << QString();
+        md << ablationStatements(spec, *ablation) << QString();
+        md << QStringLiteral(
+                  "`loss.output` defaults to softplus, as method.md specifies; this ablation "
+                  "decides the default once both models have all five seeds: if none wins, "
+                  "none becomes the default.")
+           << QString();
         if (!ablation->figures.isEmpty()) {
             md << QStringLiteral("## Figures (ablation grid)") << QString();
             for (const Figure& f : ablation->figures) {
