@@ -16,7 +16,8 @@ const char* const kUsage =
     "commands:\n"
     "  run CONFIG.json [--set key=value ...] [--db PATH]   train one run headless\n"
     "  config --defaults                                   print a complete default config\n"
-    "  config --check CONFIG.json                          validate a config file\n"
+    "  config --check CONFIG.json                          validate a config (or preset) file\n"
+    "  config --keys                                       list every config key with its description\n"
     "  runs list|show|export|delete|merge ... [--db PATH]  the run store\n"
     "\n"
     "lossstudio-cli <command> --help shows a command's options.\n";
