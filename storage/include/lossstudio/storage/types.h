@@ -121,7 +121,9 @@ struct RunQuery {
 struct MetricRow {
     QString key;
     qint64 step = 0;
-    double wallTime = 0;  ///< seconds since the run (or its resumption) started
+    /// The run's own clock in seconds: training time, pauses excluded, continued across
+    /// resumptions.
+    double wallTime = 0;
     double value = 0;
 };
 
