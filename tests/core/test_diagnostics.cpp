@@ -238,9 +238,15 @@ private Q_SLOTS:
 
     void detectorHealthAndANewEpisode() {
         train::CollapseDetector d({1e-3, 10, 0.9});
-        QVERIFY(d.healthy());  // nothing observed: the starting loss counts as healthy
+        QVERIFY(!d.healthy());  // no evidence yet (the engine keeps a phase's first loss itself)
         for (std::int64_t step = 1; step <= 10; ++step) {
             QVERIFY(!d.observe(step, step == 3 ? 0.0 : 1.0));
+            if (step == 4) {
+                QVERIFY(!d.healthy());  // pulling, but 4 steps are less than half the window
+            }
+            if (step == 5) {
+                QVERIFY(d.healthy());  // half the window, 1 of 5 below
+            }
         }
         QVERIFY(d.healthy());  // pulled now, 1 of 10 below
         QVERIFY(!d.observe(11, 0.0));
@@ -267,6 +273,16 @@ private Q_SLOTS:
             QCOMPARE(copy.observe(step, ratio), d.observe(step, ratio));
             QCOMPARE(copy.healthy(), d.healthy());
         }
+        // After a restore the window starts empty: the restored loss is not evidence of health
+        // until half a window pulls (else a collapsed loss would be kept and restored forever).
+        d.restart();
+        QVERIFY(!d.healthy());
+        for (std::int64_t step = 121; step <= 124; ++step) {
+            d.observe(step, 1.0);
+            QVERIFY(!d.healthy());
+        }
+        d.observe(125, 1.0);
+        QVERIFY(d.healthy());
     }
 
     void frozenLossIsNeverRestored() {
@@ -326,6 +342,29 @@ private Q_SLOTS:
         }
         // Warn only: nothing recovers it; validation accuracy stays where the collapse left it.
         QCOMPARE(out.validationAt(c.steps), out.validationAt(collapses[0].step));
+    }
+
+    void aRestoredLossIsNotTakenForHealthy() {
+        // The loss is forced flat before every step from 60 to 259, so each restore is collapsed
+        // again at once. Every restore must go back to the last loss that was healthy (online
+        // step 40), never to a snapshot taken after a restore while the loss was still flat.
+        Collected out;
+        RunControl control;
+        const RunConfig c = collapseConfig("restore");
+        train::testing::inject(train::testing::Fault::CollapseLoss, Phase::Online, 60, 200);
+        const Finished f = Trainer::run(c, out, control);
+        QCOMPARE(f.status, RunStatus::Finished);
+        int restores = 0;
+        for (const auto& w : out.warnings) {
+            if (w.code != "collapse") {
+                continue;
+            }
+            ++restores;
+            QVERIFY2(QString::fromStdString(w.message)
+                         .contains("restored the loss network of online step 40,"),
+                     w.message.c_str());
+        }
+        QVERIFY2(restores >= 2, qPrintable(QString::number(restores)));
     }
 
     void restoreRecoversFromCollapse() {

@@ -50,8 +50,11 @@ void CollapseDetector::noteValidation(std::int64_t step, double accuracy) {
 }
 
 bool CollapseDetector::healthy() const {
+    // Evidence first: at least half a window observed since the phase began or the last restore.
+    // Without it a restored loss that is itself collapsed would be taken as healthy at the next
+    // snapshot and restored again and again (seen on a real run before this rule).
     const auto observed = observedInWindow();
-    return observed == 0 || (m_lastPulled && 2 * belowInWindow() <= observed);
+    return 2 * observed >= m_settings.window && m_lastPulled && 2 * belowInWindow() <= observed;
 }
 
 void CollapseDetector::resetPhase() {

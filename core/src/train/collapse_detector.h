@@ -42,8 +42,9 @@ public:
     /// A validation accuracy measured at `step`.
     void noteValidation(std::int64_t step, double accuracy);
 
-    /// The loss may be kept as the healthy one to restore: nothing observed yet, or this step
-    /// pulled and so did most of the window.
+    /// The loss may be kept as the healthy one to restore: at least half a window observed since
+    /// the phase began or the last restart, this step pulled and so did most of the window. (The
+    /// engine keeps a phase's starting loss itself.)
     bool healthy() const;
     /// Where the current collapse episode began: the first below-threshold step in the window at
     /// the step the window stopped being mostly pulling; -1 while it mostly pulls. It can lie

@@ -589,8 +589,8 @@ void Engine::runPhase(Phase phase, std::int64_t firstStep, std::int64_t lastStep
     const bool lossChanges = m_loss && (phase == Phase::OfflineInit || phase == Phase::Online);
     if (firstStep == 1 && !m_resumedAtPhaseStart) {
         snapshot(phase, 0);
-        if (lossChanges && m_collapse.detector.healthy()) {
-            rememberHealthyLoss(0);
+        if (lossChanges) {
+            rememberHealthyLoss(0);  // the phase's starting loss: the fallback until evidence
         }
         if (training) {
             evaluate(phase, 0);
