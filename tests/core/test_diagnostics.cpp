@@ -237,38 +237,50 @@ private Q_SLOTS:
     }
 
     void detectorHealthAndANewEpisode() {
+        // Window 10, fraction 0.9: healthy needs half a window observed, this step pulling and
+        // at most 10% of the observed window below.
         train::CollapseDetector d({1e-3, 10, 0.9});
         QVERIFY(!d.healthy());  // no evidence yet (the engine keeps a phase's first loss itself)
         for (std::int64_t step = 1; step <= 10; ++step) {
-            QVERIFY(!d.observe(step, step == 3 ? 0.0 : 1.0));
+            QVERIFY(!d.observe(step, step == 7 ? 0.0 : 1.0));
             if (step == 4) {
                 QVERIFY(!d.healthy());  // pulling, but 4 steps are less than half the window
             }
             if (step == 5) {
-                QVERIFY(d.healthy());  // half the window, 1 of 5 below
+                QVERIFY(d.healthy());  // half the window, all pulled
+            }
+            if (step == 7) {
+                QVERIFY(!d.healthy());  // this step did not pull
+            }
+            if (step == 8) {
+                QVERIFY(!d.healthy());  // 1 of 8 below: more than 10%
             }
         }
-        QVERIFY(d.healthy());  // pulled now, 1 of 10 below
+        QVERIFY(d.healthy());  // 1 of 10 below: 10%
         QVERIFY(!d.observe(11, 0.0));
-        QVERIFY(!d.healthy());  // this step did not pull
+        QVERIFY(!d.healthy());
         int warnings = 0;
         for (std::int64_t step = 12; step <= 40; ++step) {
             warnings += d.observe(step, 0.0) ? 1 : 0;
         }
         QCOMPARE(warnings, 1);  // one episode, one warning
         for (std::int64_t step = 41; step <= 46; ++step) {
-            QVERIFY(!d.observe(step, 1.0));  // 6 of 10 pull: the episode is over
+            QVERIFY(!d.observe(step, 1.0));  // 6 of 10 pull: the episode is over...
         }
-        QVERIFY(d.healthy());
+        QVERIFY(!d.healthy());  // ...but with 4 of 10 below the loss is not healthy yet
+        for (std::int64_t step = 47; step <= 49; ++step) {
+            d.observe(step, 1.0);
+        }
+        QVERIFY(d.healthy());  // 1 of 10 below (step 40)
         warnings = 0;
-        for (std::int64_t step = 47; step <= 80; ++step) {
+        for (std::int64_t step = 50; step <= 83; ++step) {
             warnings += d.observe(step, 0.0) ? 1 : 0;
         }
         QCOMPARE(warnings, 1);  // a second collapse warns again
         // A checkpoint's state restores the same decisions.
         train::CollapseDetector copy({1e-3, 10, 0.9});
         copy.setState(d.state());
-        for (std::int64_t step = 81; step <= 120; ++step) {
+        for (std::int64_t step = 84; step <= 123; ++step) {
             const double ratio = step % 3 == 0 ? 0.0 : 1.0;
             QCOMPARE(copy.observe(step, ratio), d.observe(step, ratio));
             QCOMPARE(copy.healthy(), d.healthy());
@@ -277,11 +289,11 @@ private Q_SLOTS:
         // until half a window pulls (else a collapsed loss would be kept and restored forever).
         d.restart();
         QVERIFY(!d.healthy());
-        for (std::int64_t step = 121; step <= 124; ++step) {
+        for (std::int64_t step = 124; step <= 127; ++step) {
             d.observe(step, 1.0);
             QVERIFY(!d.healthy());
         }
-        d.observe(125, 1.0);
+        d.observe(128, 1.0);
         QVERIFY(d.healthy());
     }
 

@@ -43,8 +43,8 @@ public:
     void noteValidation(std::int64_t step, double accuracy);
 
     /// The loss may be kept as the healthy one to restore: at least half a window observed since
-    /// the phase began or the last restart, this step pulled and so did most of the window. (The
-    /// engine keeps a phase's starting loss itself.)
+    /// the phase began or the last restart, this step pulled, and at most (1 - fraction) of the
+    /// window was below. (The engine keeps a phase's starting loss itself.)
     bool healthy() const;
     /// Where the current collapse episode began: the first below-threshold step in the window at
     /// the step the window stopped being mostly pulling; -1 while it mostly pulls. It can lie
