@@ -316,7 +316,17 @@ QStringList ablationStatements(const GridSpec& spec, const GridSummary& s) {
                         .arg(diff > 0 ? QStringLiteral("higher") : QStringLiteral("lower"),
                              fixed(std::abs(diff), 2));
         }
-        if (none->n < 2 || soft->n < 2) {
+        if (none->testAccuracyStd && soft->testAccuracyStd) {
+            const double combined =
+                std::sqrt(*none->testAccuracyStd * *none->testAccuracyStd +
+                          *soft->testAccuracyStd * *soft->testAccuracyStd);
+            text += std::abs(diff) > combined
+                        ? QStringLiteral(" (more than the combined std, %1 points)")
+                              .arg(fixed(combined, 2))
+                        : QStringLiteral(" (within the combined std, %1 points: not "
+                                         "distinguishable from seed noise)")
+                              .arg(fixed(combined, 2));
+        } else {
             text += QStringLiteral(" (fewer than two seeds: no std to judge it by)");
         }
         QStringList restores;
