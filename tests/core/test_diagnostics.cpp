@@ -277,24 +277,53 @@ private Q_SLOTS:
             warnings += d.observe(step, 0.0) ? 1 : 0;
         }
         QCOMPARE(warnings, 1);  // a second collapse warns again
-        // A checkpoint's state restores the same decisions.
+        // A checkpoint's state restores the same decisions: copied in the middle of an episode
+        // (steps 84-87 below, not yet enough), the copy warns at the same step with the same
+        // start, and then judges health the same way. A fresh detector would not warn at all.
+        for (std::int64_t step = 84; step <= 95; ++step) {
+            d.observe(step, 1.0);  // the second episode ends, the window pulls again
+        }
+        for (std::int64_t step = 96; step <= 99; ++step) {
+            QVERIFY(!d.observe(step, 0.0));
+        }
         train::CollapseDetector copy({1e-3, 10, 0.9});
         copy.setState(d.state());
-        for (std::int64_t step = 84; step <= 123; ++step) {
-            const double ratio = step % 3 == 0 ? 0.0 : 1.0;
-            QCOMPARE(copy.observe(step, ratio), d.observe(step, ratio));
+        QCOMPARE(copy.belowInWindow(), d.belowInWindow());
+        std::int64_t copyWarned = -1;
+        for (std::int64_t step = 100; step <= 140; ++step) {
+            const double ratio = step < 110 ? 0.0 : (step % 3 == 0 ? 0.0 : 1.0);
+            const bool warned = d.observe(step, ratio);
+            QCOMPARE(copy.observe(step, ratio), warned);
             QCOMPARE(copy.healthy(), d.healthy());
+            QCOMPARE(copy.collapseStart(), d.collapseStart());
+            if (warned) {
+                copyWarned = step;
+                QCOMPARE(copy.collapseStart(), std::int64_t{96});
+            }
         }
+        QCOMPARE(copyWarned, std::int64_t{104});  // 96..104: 9 of the last 10 below
         // After a restore the window starts empty: the restored loss is not evidence of health
         // until half a window pulls (else a collapsed loss would be kept and restored forever).
         d.restart();
         QVERIFY(!d.healthy());
-        for (std::int64_t step = 124; step <= 127; ++step) {
+        for (std::int64_t step = 141; step <= 144; ++step) {
             d.observe(step, 1.0);
             QVERIFY(!d.healthy());
         }
-        d.observe(128, 1.0);
+        d.observe(145, 1.0);
         QVERIFY(d.healthy());
+    }
+
+    void detectorAtFractionOneHalfNeedsMostOfTheWindow() {
+        // At fraction 0.5 a window half below and half pulling is not a collapse (the episode
+        // needs more than half below): alternating steps never warn, one more below does.
+        train::CollapseDetector d({1e-3, 10, 0.5});
+        for (std::int64_t step = 1; step <= 100; ++step) {
+            QVERIFY2(!d.observe(step, step % 2 == 0 ? 0.0 : 1.0), qPrintable(QString::number(step)));
+        }
+        QVERIFY(d.observe(101, 0.0));  // now 6 of the window 92..101 are below: a collapse
+        QCOMPARE(d.belowInWindow(), std::int64_t{6});
+        QCOMPARE(d.collapseStart(), std::int64_t{92});
     }
 
     void frozenLossIsNeverRestored() {

@@ -35,7 +35,9 @@ bool CollapseDetector::observe(std::int64_t step, double ratio) {
     const auto needed = static_cast<std::int64_t>(
         std::ceil(m_settings.fraction * static_cast<double>(m_settings.window) - 1e-9));
     const bool improving = step - m_lastImprovement < m_settings.window;
-    if (m_warned || !full || below < needed || improving) {
+    // Only inside an episode (most of the window below): at fraction 0.5 the count can reach
+    // `needed` exactly when half the window pulls, which is not a collapse.
+    if (m_warned || m_episodeStart < 0 || !full || below < needed || improving) {
         return false;
     }
     m_warned = true;
@@ -64,7 +66,6 @@ bool CollapseDetector::healthy() const {
 
 void CollapseDetector::resetPhase() {
     restart();
-    m_warned = false;
     m_bestValidation = -1;
     m_lastImprovement = 0;
 }
