@@ -216,6 +216,15 @@ QString coverageText(const GridSpec& spec, const GridSummary& s) {
     return text;
 }
 
+/// The std of the difference of two independent cell means' spreads, sqrt(a^2 + b^2): what a
+/// difference of means is judged against. None when either cell has fewer than two seeds.
+std::optional<double> combinedStd(const std::optional<double>& a, const std::optional<double>& b) {
+    if (!a || !b) {
+        return std::nullopt;
+    }
+    return std::sqrt(*a * *a + *b * *b);
+}
+
 /// Plain statements of where the candidate's mean test error beat the baseline's.
 QStringList statements(const GridSpec& spec, const GridSummary& s) {
     QStringList out;
@@ -256,16 +265,14 @@ QStringList statements(const GridSpec& spec, const GridSummary& s) {
                         .arg(diff < 0 ? QStringLiteral("lower") : QStringLiteral("higher"),
                              fixed(std::abs(diff), 2));
         }
-        if (a->testErrorStd && b->testErrorStd) {
-            const double combined = std::sqrt(*a->testErrorStd * *a->testErrorStd +
-                                              *b->testErrorStd * *b->testErrorStd);
-            text += std::abs(diff) > combined
+        if (const auto combined = combinedStd(a->testErrorStd, b->testErrorStd)) {
+            text += std::abs(diff) > *combined
                         ? QStringLiteral("; the difference exceeds the combined std (%1 points)")
-                              .arg(fixed(combined, 2))
+                              .arg(fixed(*combined, 2))
                         : QStringLiteral(
                               "; the difference is within the combined std (%1 points), so "
                               "it is not distinguishable from seed noise")
-                              .arg(fixed(combined, 2));
+                              .arg(fixed(*combined, 2));
         } else {
             text += QStringLiteral("; no std to compare with (fewer than two finished seeds)");
         }
@@ -296,6 +303,9 @@ QStringList ablationStatements(const GridSpec& spec, const GridSummary& s) {
                         .arg(c.collapsedRuns)
                         .arg(c.runs);
         }
+        if (c.diverged > 0) {
+            text += QStringLiteral(", %1 diverged and not averaged").arg(c.diverged);
+        }
         return text + QLatin1Char(')');
     };
     auto usable = [](const CellSummary* c) { return c != nullptr && c->testAccuracyMean; };
@@ -316,16 +326,13 @@ QStringList ablationStatements(const GridSpec& spec, const GridSummary& s) {
                         .arg(diff > 0 ? QStringLiteral("higher") : QStringLiteral("lower"),
                              fixed(std::abs(diff), 2));
         }
-        if (none->testAccuracyStd && soft->testAccuracyStd) {
-            const double combined =
-                std::sqrt(*none->testAccuracyStd * *none->testAccuracyStd +
-                          *soft->testAccuracyStd * *soft->testAccuracyStd);
-            text += std::abs(diff) > combined
+        if (const auto combined = combinedStd(none->testAccuracyStd, soft->testAccuracyStd)) {
+            text += std::abs(diff) > *combined
                         ? QStringLiteral(" (more than the combined std, %1 points)")
-                              .arg(fixed(combined, 2))
+                              .arg(fixed(*combined, 2))
                         : QStringLiteral(" (within the combined std, %1 points: not "
                                          "distinguishable from seed noise)")
-                              .arg(fixed(combined, 2));
+                              .arg(fixed(*combined, 2));
         } else {
             text += QStringLiteral(" (fewer than two seeds: no std to judge it by)");
         }

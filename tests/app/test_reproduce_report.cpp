@@ -189,6 +189,9 @@ void TestReproduceReport::initTestCase() {
          31, 0, 0, false, a},
         {QStringLiteral("ablation/logistic/none-restore/seed0"), RunStatus::Finished, 0.85, 0.86,
          32, 1, 0, false, a},
+        // Diverged: counted in its cell, never averaged.
+        {QStringLiteral("ablation/logistic/none-restore/seed1"), RunStatus::Diverged, 0.2, 0.2, 9,
+         0, 5, false, a},
         {QStringLiteral("ablation/logistic/none-none/seed0"), RunStatus::Finished, 0.86, 0.87, 33,
          0, 0, false, a},
         {QStringLiteral("ablation/logistic/none-none/seed1"), RunStatus::Finished, 0.88, 0.89, 34,
@@ -352,7 +355,7 @@ void TestReproduceReport::ablationAggregates() {
     QVERIFY2(runs.ok(), qPrintable(runs.error()));
     const GridSummary s = summarize(spec, runs.value().rows);
     QCOMPARE(s.expectedRuns, 40);
-    QCOMPARE(s.runs.size(), 5);
+    QCOMPARE(s.runs.size(), 6);
     // softplus-none: accuracies 83, 81 % -> mean 82, std sqrt(2); 2 collapses in 1 run (the
     // divergence warning is a warning, not a collapse).
     const CellSummary* sn = cellOf(s, QStringLiteral("logistic"), QStringLiteral("softplus-none"));
@@ -364,7 +367,10 @@ void TestReproduceReport::ablationAggregates() {
     QCOMPARE(s.runs.first().warnings, 3);
     QVERIFY(!sn->wallRatio);  // no baseline in this grid
     const CellSummary* nr = cellOf(s, QStringLiteral("logistic"), QStringLiteral("none-restore"));
+    QCOMPARE(nr->runs, 2);
     QCOMPARE(nr->n, 1);
+    QCOMPARE(nr->diverged, 1);
+    QVERIFY(std::abs(*nr->testAccuracyMean - 85.0) < 1e-9);  // the diverged 20 % is not in it
     QVERIFY(!nr->testAccuracyStd);
     QCOMPARE(nr->collapses, 1);
     for (const QString& cell : spec.cells) {
@@ -481,16 +487,16 @@ void TestReproduceReport::writesSummaryFiguresAndMarkdown() {
                 "| Logistic regression | softplus | none | 82.00 ± 1.41 (n = 2); 1 with a "
                 "collapse warning | 1 of 2 | 2 | 0 |"));
     QVERIFY(has(text,
-                "| Logistic regression | none | restore | 85.00 (n = 1); 1 with a "
-                "collapse warning | 1 of 1 | 1 | 0 |"));
+                "| Logistic regression | none | restore | 85.00 (n = 1); 1 diverged, 1 with a "
+                "collapse warning | 1 of 2 | 1 | 1 |"));
     QVERIFY(has(text, "| MLP | softplus | none | not run |"));
     // none 86, 88 % against softplus 83, 81 %: 87 against 82, each std sqrt(2), so the combined
     // std is 2 and the 5 points exceed it; restore only for none: 85 %.
     QVERIFY(has(text,
                 "- **Logistic regression**: output none 87.00% (n = 2) against softplus 82.00% "
                 "(n = 2, 1 of 2 warned of a collapse), none higher by 5.00 points (more than the "
-                "combined std, 2.00 points); with restore: none 85.00% (n = 1, 1 of 1 warned of "
-                "a collapse) (warn only 87.00)."));
+                "combined std, 2.00 points); with restore: none 85.00% (n = 1, 1 of 2 warned of "
+                "a collapse, 1 diverged and not averaged) (warn only 87.00)."));
     QVERIFY(has(text, "- **MLP**: no comparison of the outputs yet"));
     QVERIFY(has(text, "(results/ablation-accuracy-logistic.png)"));
 
