@@ -2,6 +2,8 @@
 // worked by hand, and collapse caught (and, with `restore`, undone) as it happens.
 #include <QtTest>
 #include <cmath>
+#include <functional>
+#include <tuple>
 
 #include <torch/types.h>
 
@@ -47,10 +49,18 @@ struct Collected final : Observer {
     std::vector<StepMetrics> steps;
     std::vector<EvalMetrics> evals;
     std::vector<LossSnapshot> snapshots;
+    std::vector<CheckpointSaved> checkpoints;
+    std::function<void(const StepMetrics&)> onStep;  ///< on the engine thread, after recording
     void onWarning(const Warning& e) override { warnings.push_back(e); }
-    void onStepMetrics(const StepMetrics& e) override { steps.push_back(e); }
+    void onStepMetrics(const StepMetrics& e) override {
+        steps.push_back(e);
+        if (onStep) {
+            onStep(e);
+        }
+    }
     void onEvalMetrics(const EvalMetrics& e) override { evals.push_back(e); }
     void onLossSnapshot(const LossSnapshot& e) override { snapshots.push_back(e); }
+    void onCheckpoint(const CheckpointSaved& e) override { checkpoints.push_back(e); }
     double validationAt(std::int64_t step) const {
         double last = -1;
         for (const auto& e : evals) {
@@ -61,6 +71,25 @@ struct Collected final : Observer {
         return last;
     }
 };
+
+/// What must be equal between a stopped-and-resumed run and an uninterrupted one.
+using StepRow = std::tuple<int, std::int64_t, double, double, double>;
+std::vector<StepRow> stepRows(const std::vector<StepMetrics>& steps) {
+    std::vector<StepRow> out;
+    for (const auto& s : steps) {
+        out.emplace_back(static_cast<int>(s.phase), s.step, s.trainLoss, s.metaLoss.value_or(-1),
+                         s.lossGradRatio.value_or(-1));
+    }
+    return out;
+}
+using WarningRow = std::tuple<int, std::int64_t, std::string, std::string>;
+std::vector<WarningRow> warningRows(const std::vector<Warning>& warnings) {
+    std::vector<WarningRow> out;
+    for (const auto& w : warnings) {
+        out.emplace_back(static_cast<int>(w.phase), w.step, w.code, w.message);
+    }
+    return out;
+}
 
 RunConfig collapseConfig(const std::string& recovery) {
     RunConfig c;
@@ -406,6 +435,66 @@ private Q_SLOTS:
                      w.message.c_str());
         }
         QVERIFY2(restores >= 2, qPrintable(QString::number(restores)));
+    }
+
+    void stopAndResumeAroundACollapse_data() {
+        QTest::addColumn<QString>("recovery");
+        QTest::addColumn<int>("stopStep");
+        // Collapsed from online step 60; the warning needs 27 of the 30-step window below the
+        // threshold, so step 75 is inside the episode before the warning.
+        QTest::newRow("warn only, inside the episode") << "none" << 75;
+        QTest::newRow("restore, inside the episode") << "restore" << 75;
+        // After the restore (at most a window and an evaluation interval after step 60): the
+        // restored loss, the halved meta learning rate and the fresh window must all travel.
+        QTest::newRow("restore, after the restore") << "restore" << 120;
+    }
+    void stopAndResumeAroundACollapse() {
+        // The detector's window, the open episode and the last healthy snapshot are run state:
+        // a stop and a resume from its checkpoint must warn at the same step with the same
+        // message, and give the same series, as the run that was never interrupted.
+        QFETCH(QString, recovery);
+        QFETCH(int, stopStep);
+        const RunConfig c = collapseConfig(recovery.toStdString());
+        train::testing::inject(train::testing::Fault::CollapseLoss, Phase::Online, 60);
+
+        Collected whole;
+        RunControl wholeControl;
+        QCOMPARE(Trainer::run(c, whole, wholeControl).status, RunStatus::Finished);
+        const auto collapse = std::find_if(whole.warnings.begin(), whole.warnings.end(),
+                                           [](const Warning& w) { return w.code == "collapse"; });
+        QVERIFY(collapse != whole.warnings.end());
+        QVERIFY2(stopStep < 100 ? collapse->step > stopStep : collapse->step < stopStep,
+                 qPrintable(QString::number(collapse->step)));  // the rows test what they say
+
+        Collected first;
+        RunControl firstControl;
+        first.onStep = [&](const StepMetrics& s) {
+            if (s.phase == Phase::Online && s.step == stopStep) {
+                firstControl.requestStop();
+            }
+        };
+        QCOMPARE(Trainer::run(c, first, firstControl).status, RunStatus::Stopped);
+        QCOMPARE(first.checkpoints.size(), std::size_t{1});
+
+        Collected second;
+        RunControl secondControl;
+        const Finished resumed =
+            Trainer::run(c, second, secondControl, *first.checkpoints.back().data);
+        QCOMPARE(resumed.status, RunStatus::Finished);
+
+        auto steps = first.steps;
+        steps.insert(steps.end(), second.steps.begin(), second.steps.end());
+        QCOMPARE(steps.size(), whole.steps.size());
+        QVERIFY(stepRows(steps) == stepRows(whole.steps));
+        auto warnings = first.warnings;
+        warnings.insert(warnings.end(), second.warnings.begin(), second.warnings.end());
+        QCOMPARE(warnings.size(), whole.warnings.size());
+        for (std::size_t i = 0; i < warnings.size(); ++i) {
+            QVERIFY2(warningRows(warnings)[i] == warningRows(whole.warnings)[i],
+                     qPrintable(QStringLiteral("%1 != %2").arg(
+                         QString::fromStdString(warnings[i].message),
+                         QString::fromStdString(whole.warnings[i].message))));
+        }
     }
 
     void restoreRecoversFromCollapse() {
