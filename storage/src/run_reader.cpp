@@ -169,7 +169,28 @@ public:
         return {};
     }
 
-    void whereClause(const RunFilter& f, QStringList& conditions, QVariantList& values) const {
+    /// Runs stored as running whose writer is gone: rowToRecord shows them as interrupted, and a
+    /// status filter must agree with what it shows. A store opened read-write has already marked
+    /// them (Connection::markDeadWriters); a read-only one cannot, so they are found here.
+    Result<QVector<qint64>> deadWriterRuns() {
+        auto q = run(QStringLiteral("SELECT id, writer_machine, writer_pid, writer_identity FROM "
+                                    "runs WHERE status = 'running'"),
+                     {}, QStringLiteral("checking running runs"));
+        if (!q) {
+            return q.takeError();
+        }
+        QVector<qint64> dead;
+        while (q.value().next()) {
+            if (!detail::writerMayBeAlive(q.value().value(1).toString(),
+                                          q.value().value(2).toLongLong(),
+                                          q.value().value(3).toString())) {
+                dead.push_back(q.value().value(0).toLongLong());
+            }
+        }
+        return dead;
+    }
+
+    Status whereClause(const RunFilter& f, QStringList& conditions, QVariantList& values) {
         if (!f.method.isEmpty()) {
             conditions << QStringLiteral("r.method = ?");
             values << f.method;
@@ -192,7 +213,21 @@ public:
                 marks << QStringLiteral("?");
                 values << statusName(s);
             }
-            conditions << QStringLiteral("r.status IN (%1)").arg(marks.join(QLatin1Char(',')));
+            QString condition =
+                QStringLiteral("r.status IN (%1)").arg(marks.join(QLatin1Char(',')));
+            const bool running = f.statuses.contains(RunStatus::Running);
+            if (running != f.statuses.contains(RunStatus::Interrupted)) {
+                auto dead = deadWriterRuns();
+                if (!dead) {
+                    return dead.takeError();
+                }
+                if (!dead.value().isEmpty()) {
+                    condition = (running ? QStringLiteral("(%1 AND r.id NOT IN (%2))")
+                                         : QStringLiteral("(%1 OR r.id IN (%2))"))
+                                    .arg(condition, idList(dead.value()));
+                }
+            }
+            conditions << condition;
         }
         if (!f.tag.isEmpty()) {
             conditions << QStringLiteral(
@@ -211,6 +246,7 @@ public:
         if (!f.ids.isEmpty()) {
             conditions << QStringLiteral("r.id IN (%1)").arg(idList(f.ids));
         }
+        return {};
     }
 
     Result<QVector<RunRecord>> listRuns(const RunQuery& query);
@@ -264,7 +300,9 @@ Result<QVector<RunRecord>> RunReader::Impl::listRuns(const RunQuery& query) {
             break;
     }
     order = order.arg(dir) + QStringLiteral(", r.id ") + dir;
-    whereClause(query.filter, conditions, values);
+    if (Status s = whereClause(query.filter, conditions, values); !s) {
+        return s.takeError();
+    }
     QString sql =
         QStringLiteral("SELECT %1, %2, %3 FROM runs r%4")
             .arg(QLatin1String(kRunColumns),
@@ -534,7 +572,9 @@ Result<QVector<RunRecord>> RunReader::listRuns(const RunQuery& query) {
 Result<qint64> RunReader::countRuns(const RunFilter& filter) {
     QStringList conditions;
     QVariantList values;
-    m_impl->whereClause(filter, conditions, values);
+    if (Status s = m_impl->whereClause(filter, conditions, values); !s) {
+        return s.takeError();
+    }
     QString sql = QStringLiteral("SELECT count(*) FROM runs r");
     if (!conditions.isEmpty()) {
         sql += QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));

@@ -165,6 +165,25 @@ private Q_SLOTS:
         // Same machine and a live pid (ours), but another process start: the pid was reused.
         QVERIFY(execRaw(path,
                         {QStringLiteral("UPDATE runs SET writer_identity = 'other-boot/12345'")}));
+        {
+            // Read-only: nothing is marked in the file, yet the run shows as interrupted, and a
+            // status filter (list and count) agrees with what is shown.
+            auto readOnly = RunReader::open(path, OpenMode::ReadOnly).value();
+            QVERIFY(readOnly->interruptedAtOpen().isEmpty());
+            QCOMPARE(readOnly->run(run.id).value().status, RunStatus::Interrupted);
+            // (listed, counted) runs with any of these statuses.
+            auto byStatus = [&](QVector<RunStatus> statuses) {
+                RunQuery query;
+                query.filter.statuses = statuses;
+                return std::make_pair(readOnly->listRuns(query).value().size(),
+                                      readOnly->countRuns(query.filter).value());
+            };
+            using Pair = std::pair<qsizetype, qint64>;
+            QCOMPARE(byStatus({RunStatus::Interrupted}), Pair(1, 1));
+            QCOMPARE(byStatus({RunStatus::Running}), Pair(0, 0));
+            QCOMPARE(byStatus({RunStatus::Running, RunStatus::Interrupted}), Pair(1, 1));
+            QCOMPARE(byStatus({RunStatus::Finished}), Pair(0, 0));
+        }
         auto reader = RunReader::open(path).value();
         QCOMPARE(reader->interruptedAtOpen(), QStringList{run.uuid});
         QCOMPARE(reader->run(run.id).value().status, RunStatus::Interrupted);
