@@ -299,9 +299,8 @@ QStringList ablationStatements(const GridSpec& spec, const GridSummary& s) {
     auto described = [](const CellSummary& c) {
         QString text = QStringLiteral("%1% (n = %2").arg(fixed(*c.testAccuracyMean, 2)).arg(c.n);
         if (c.collapsedRuns > 0) {
-            text += QStringLiteral(", %1 of %2 warned of a collapse")
-                        .arg(c.collapsedRuns)
-                        .arg(c.runs);
+            text +=
+                QStringLiteral(", %1 of %2 warned of a collapse").arg(c.collapsedRuns).arg(c.runs);
         }
         if (c.diverged > 0) {
             text += QStringLiteral(", %1 diverged and not averaged").arg(c.diverged);
@@ -313,8 +312,9 @@ QStringList ablationStatements(const GridSpec& spec, const GridSummary& s) {
         const CellSummary* soft = findCell(s, model, QStringLiteral("softplus-none"));
         const CellSummary* none = findCell(s, model, QStringLiteral("none-none"));
         if (!usable(soft) || !usable(none)) {
-            out << QStringLiteral("- **%1**: no comparison of the outputs yet (softplus and none "
-                                  "each need a finished warn-only run).")
+            out << QStringLiteral(
+                       "- **%1**: no comparison of the outputs yet (softplus and none "
+                       "each need a finished warn-only run).")
                        .arg(modelLabel(model));
             continue;
         }
@@ -330,8 +330,9 @@ QStringList ablationStatements(const GridSpec& spec, const GridSummary& s) {
             text += std::abs(diff) > *combined
                         ? QStringLiteral(" (more than the combined std, %1 points)")
                               .arg(fixed(*combined, 2))
-                        : QStringLiteral(" (within the combined std, %1 points: not "
-                                         "distinguishable from seed noise)")
+                        : QStringLiteral(
+                              " (within the combined std, %1 points: not "
+                              "distinguishable from seed noise)")
                               .arg(fixed(*combined, 2));
         } else {
             text += QStringLiteral(" (fewer than two seeds: no std to judge it by)");
@@ -342,7 +343,8 @@ QStringList ablationStatements(const GridSpec& spec, const GridSummary& s) {
             const CellSummary* restore = findCell(s, model, output + QStringLiteral("-restore"));
             if (usable(restore)) {
                 restores << QStringLiteral("%1 %2 (warn only %3)")
-                                .arg(output, described(*restore), fixed(*warn->testAccuracyMean, 2));
+                                .arg(output, described(*restore),
+                                     fixed(*warn->testAccuracyMean, 2));
             }
         }
         if (!restores.isEmpty()) {

@@ -348,7 +348,8 @@ private Q_SLOTS:
         // needs more than half below): alternating steps never warn, one more below does.
         train::CollapseDetector d({1e-3, 10, 0.5});
         for (std::int64_t step = 1; step <= 100; ++step) {
-            QVERIFY2(!d.observe(step, step % 2 == 0 ? 0.0 : 1.0), qPrintable(QString::number(step)));
+            QVERIFY2(!d.observe(step, step % 2 == 0 ? 0.0 : 1.0),
+                     qPrintable(QString::number(step)));
         }
         QVERIFY(d.observe(101, 0.0));  // now 6 of the window 92..101 are below: a collapse
         QCOMPARE(d.belowInWindow(), std::int64_t{6});
@@ -430,8 +431,8 @@ private Q_SLOTS:
                 continue;
             }
             ++restores;
-            QVERIFY2(QString::fromStdString(w.message)
-                         .contains("restored the loss network of online step 40,"),
+            QVERIFY2(QString::fromStdString(w.message).contains(
+                         "restored the loss network of online step 40,"),
                      w.message.c_str());
         }
         QVERIFY2(restores >= 2, qPrintable(QString::number(restores)));
@@ -491,9 +492,9 @@ private Q_SLOTS:
         QCOMPARE(warnings.size(), whole.warnings.size());
         for (std::size_t i = 0; i < warnings.size(); ++i) {
             QVERIFY2(warningRows(warnings)[i] == warningRows(whole.warnings)[i],
-                     qPrintable(QStringLiteral("%1 != %2").arg(
-                         QString::fromStdString(warnings[i].message),
-                         QString::fromStdString(whole.warnings[i].message))));
+                     qPrintable(QStringLiteral("%1 != %2")
+                                    .arg(QString::fromStdString(warnings[i].message),
+                                         QString::fromStdString(whole.warnings[i].message))));
         }
     }
 

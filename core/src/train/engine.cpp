@@ -22,6 +22,12 @@ constexpr std::int64_t kCheckpointFormat = 1;
 /// Steps between in-memory copies of the last good state (what a divergence restores).
 constexpr std::int64_t kGoodStateInterval = 20;
 
+/// The phases whose steps update the loss network (ML3's final training keeps it
+/// frozen): there its snapshots are taken and a collapse can be undone by a restore.
+bool lossLearnsIn(Phase phase) {
+    return phase == Phase::OfflineInit || phase == Phase::Online;
+}
+
 }  // namespace
 
 std::vector<torch::Tensor> cloneAll(const std::vector<torch::Tensor>& tensors) {
@@ -269,8 +275,7 @@ void Engine::watchForCollapse(Phase phase, std::int64_t stepIndex, const methods
         << settings.window << " steps while validation accuracy did not improve";
     // ML3 trains its final model with the loss frozen: a restore would swap the loss it was
     // meant to be judged by for an offline snapshot, so there it only warns.
-    const bool lossLearns = phase == Phase::OfflineInit || phase == Phase::Online;
-    if (m_config.collapse.recovery == "restore" && !lossLearns) {
+    if (m_config.collapse.recovery == "restore" && !lossLearnsIn(phase)) {
         msg << "; the loss is frozen in this phase, so nothing is restored";
     } else if (m_config.collapse.recovery == "restore" && c.healthyStep >= 0) {
         copyInto(m_loss->parameters(), c.healthyPhi);
@@ -586,7 +591,7 @@ bool Engine::pauseAndCheckStop() {
 
 void Engine::runPhase(Phase phase, std::int64_t firstStep, std::int64_t lastStep) {
     const bool training = phase != Phase::OfflineInit;
-    const bool lossChanges = m_loss && (phase == Phase::OfflineInit || phase == Phase::Online);
+    const bool lossChanges = m_loss && lossLearnsIn(phase);
     if (firstStep == 1 && !m_resumedAtPhaseStart) {
         snapshot(phase, 0);
         if (lossChanges) {
