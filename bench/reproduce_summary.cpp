@@ -216,8 +216,9 @@ QString coverageText(const GridSpec& spec, const GridSummary& s) {
     return text;
 }
 
-/// The std of the difference of two independent cell means' spreads, sqrt(a^2 + b^2): what a
-/// difference of means is judged against. None when either cell has fewer than two seeds.
+/// sqrt(a^2 + b^2) of two cells' sample stds over seeds: the spread of the difference between one
+/// run of each, the (conservative) yardstick a difference of means is judged against here. None
+/// when either cell has fewer than two seeds.
 std::optional<double> combinedStd(const std::optional<double>& a, const std::optional<double>& b) {
     if (!a || !b) {
         return std::nullopt;
