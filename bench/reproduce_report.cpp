@@ -6,7 +6,11 @@
 // --out, so either grid's report rewrites the whole file consistently. Prints one JSON line.
 //
 //   build/bench/bench_reproduce_report --db STORE --grid reproduce|ablation --out docs/results
-//       [--markdown docs/results.md] [--no-figures]
+//       [--markdown docs/results.md] [--no-figures] [--store-only]
+//
+// The previous <grid>-summary.json in --out is read first: its finished and diverged runs that the
+// store lacks are kept ("carried"), so a grid computed a slice at a time on machines that do not
+// share a store accumulates in the committed summary. --store-only writes the store's runs alone.
 //
 // Exit status: 0 written, 1 failed (store, files), 2 usage.
 #include <QApplication>
@@ -55,7 +59,11 @@ int main(int argc, char** argv) {
         QStringLiteral("FILE"));
     const QCommandLineOption noFiguresOption(
         QStringLiteral("no-figures"), QStringLiteral("Keep the grid's figures as they are."));
-    parser.addOptions({dbOption, gridOption, outOption, markdownOption, noFiguresOption});
+    const QCommandLineOption storeOnlyOption(
+        QStringLiteral("store-only"),
+        QStringLiteral("Summarise the store's runs alone; drop the previous summary's others."));
+    parser.addOptions(
+        {dbOption, gridOption, outOption, markdownOption, noFiguresOption, storeOnlyOption});
     parser.process(app);
     if (!parser.isSet(dbOption) || !parser.isSet(outOption)) {
         return fail(QStringLiteral("--db and --out are required (see --help)"), 2);
@@ -69,6 +77,7 @@ int main(int argc, char** argv) {
     options.outDir = parser.value(outOption);
     options.markdownPath = parser.value(markdownOption);
     options.figures = !parser.isSet(noFiguresOption);
+    options.carry = !parser.isSet(storeOnlyOption);
 
     QElapsedTimer clock;
     clock.start();
@@ -83,14 +92,17 @@ int main(int argc, char** argv) {
     }
     const bench::GridSummary& summary = written.value().summary;
     int finished = 0;
+    int carried = 0;
     for (const bench::RunRow& r : summary.runs) {
         finished += r.status == QLatin1String("finished") ? 1 : 0;
+        carried += r.carried ? 1 : 0;
     }
     std::printf(
-        "{\"grid\":\"%s\",\"runs\":%d,\"finished\":%d,\"expected\":%d,\"figures\":%d,"
-        "\"summary\":\"%s\",\"markdown\":\"%s\",\"seconds\":%.2f}\n",
-        qPrintable(grid), static_cast<int>(summary.runs.size()), finished, summary.expectedRuns,
-        static_cast<int>(summary.figures.size()), qPrintable(written.value().summaryPath),
-        qPrintable(written.value().markdownPath), static_cast<double>(clock.elapsed()) / 1000.0);
+        "{\"grid\":\"%s\",\"runs\":%d,\"finished\":%d,\"carried\":%d,\"expected\":%d,"
+        "\"figures\":%d,\"summary\":\"%s\",\"markdown\":\"%s\",\"seconds\":%.2f}\n",
+        qPrintable(grid), static_cast<int>(summary.runs.size()), finished, carried,
+        summary.expectedRuns, static_cast<int>(summary.figures.size()),
+        qPrintable(written.value().summaryPath), qPrintable(written.value().markdownPath),
+        static_cast<double>(clock.elapsed()) / 1000.0);
     return 0;
 }

@@ -57,9 +57,19 @@ storage::Status save(ui::PlotView& plot, const QString& path) {
     return storage::Status::success();
 }
 
-/// Test accuracy (percent) of every finished run of each cell of `model`, as mean ± std bands.
-storage::Result<std::optional<Figure>> accuracyFigure(storage::RunReader& reader,
-                                                      const GridSpec& spec, const GridRuns& runs,
+/// How many of `model`'s finished runs have (withCurve) or lack a test curve (a row carried from
+/// a format-1 summary has none).
+int finishedRuns(const GridRuns& runs, const QString& model, bool withCurve) {
+    return static_cast<int>(
+        std::count_if(runs.rows.cbegin(), runs.rows.cend(), [&](const RunRow& r) {
+            return r.model == model && r.status == QLatin1String("finished") &&
+                   r.curveSteps.isEmpty() != withCurve;
+        }));
+}
+
+/// Test accuracy (percent) of every finished run of each cell of `model`, as mean ± std bands,
+/// from the rows' test curves (so carried rows are drawn too).
+storage::Result<std::optional<Figure>> accuracyFigure(const GridSpec& spec, const GridRuns& runs,
                                                       const QString& model, const QString& outDir) {
     ui::PlotView plot(QStringLiteral("%1: test accuracy, mean ± std over seeds")
                           .arg(spec.name == QLatin1String("ablation")
@@ -78,11 +88,7 @@ storage::Result<std::optional<Figure>> accuracyFigure(storage::RunReader& reader
             if (r.model != model || r.cell != cell || r.status != QLatin1String("finished")) {
                 continue;
             }
-            auto series = reader.series(runs.ids.value(r.name), QStringLiteral("test/accuracy"));
-            if (!series) {
-                return series.takeError();
-            }
-            ui::SeriesData data{series.value().steps, series.value().values};
+            ui::SeriesData data{r.curveSteps, r.curveValues};
             for (double& v : data.values) {
                 v *= 100.0;
             }
@@ -154,7 +160,15 @@ storage::Result<std::optional<Figure>> accuracyFigure(storage::RunReader& reader
                   "online phase after its offline initialisation; the y axis starts above the "
                   "untrained step-0 accuracy.")
                   .arg(modelLabel(model));
-    return std::optional<Figure>(Figure{file, caption});
+    const int uncurved = finishedRuns(runs, model, /*withCurve=*/false);
+    return std::optional<Figure>(Figure{
+        file,
+        uncurved == 0
+            ? caption
+            : caption + QStringLiteral(" Not drawn: %1 finished %2 of an earlier summary "
+                                       "that kept no curve (counted in the tables).")
+                            .arg(uncurved)
+                            .arg(uncurved == 1 ? QStringLiteral("run") : QStringLiteral("runs"))});
 }
 
 /// A learned loss's final curves as drawn.
@@ -185,9 +199,10 @@ storage::Result<std::optional<Figure>> lossFigure(storage::RunReader& reader, co
         const QString name = QStringLiteral("%1/%2/%3/seed0").arg(spec.name, model, cell);
         const auto row = std::find_if(runs.rows.cbegin(), runs.rows.cend(),
                                       [&](const RunRow& r) { return r.name == name; });
-        if (row == runs.rows.cend() || (row->status != QLatin1String("finished") &&
-                                        row->status != QLatin1String("diverged"))) {
-            continue;
+        if (row == runs.rows.cend() || !runs.ids.contains(name) ||
+            (row->status != QLatin1String("finished") &&
+             row->status != QLatin1String("diverged"))) {
+            continue;  // not run, not done, or carried (its snapshots are in another store)
         }
         const qint64 id = runs.ids.value(name);
         auto kinds = reader.snapshotKinds(id);
@@ -323,28 +338,53 @@ storage::Result<std::optional<Figure>> lossFigure(storage::RunReader& reader, co
                   .arg(modelLabel(model))});
 }
 
+/// True when one of `model`'s seed-0 runs is carried: its snapshots are not in this store.
+bool seedZeroCarried(const GridRuns& runs, const QString& model) {
+    return std::any_of(runs.rows.cbegin(), runs.rows.cend(), [&](const RunRow& r) {
+        return r.model == model && r.seed == 0 && r.carried;
+    });
+}
+
 }  // namespace
 
 storage::Result<QVector<Figure>> writeFigures(storage::RunReader& reader, const GridSpec& spec,
-                                              const GridRuns& runs, const QString& outDir) {
+                                              const GridRuns& runs, const QString& outDir,
+                                              const QVector<Figure>& previous) {
     QDir dir(outDir);
-    for (const QString& old :
-         dir.entryList({spec.name + QStringLiteral("-*.png")}, QDir::Files, QDir::Name)) {
-        if (!dir.remove(old)) {
-            return ioError(
-                QStringLiteral("cannot remove the old figure %1").arg(dir.filePath(old)));
+    // The previous report's figure `file`, when it is still on disk.
+    auto kept = [&](const QString& file) -> std::optional<Figure> {
+        for (const Figure& f : previous) {
+            if (f.file == file && dir.exists(file)) {
+                return f;
+            }
         }
-    }
+        return std::nullopt;
+    };
     QVector<Figure> figures;
     for (const QString& model : spec.models) {
-        auto accuracy = accuracyFigure(reader, spec, runs, model, outDir);
-        if (!accuracy) {
-            return accuracy.takeError();
-        }
-        if (accuracy.value()) {
-            figures << *accuracy.value();
+        const QString accuracyFile = QStringLiteral("%1-accuracy-%2.png").arg(spec.name, model);
+        // Drawn from the runs that have curves; kept as it was when none has (it shows more).
+        const bool noCurves = finishedRuns(runs, model, /*withCurve=*/true) == 0 &&
+                              finishedRuns(runs, model, /*withCurve=*/false) > 0;
+        const auto keptAccuracy = noCurves ? kept(accuracyFile) : std::nullopt;
+        if (keptAccuracy) {
+            figures << *keptAccuracy;
+        } else {
+            auto accuracy = accuracyFigure(spec, runs, model, outDir);
+            if (!accuracy) {
+                return accuracy.takeError();
+            }
+            if (accuracy.value()) {
+                figures << *accuracy.value();
+            }
         }
         if (!spec.baseline.isEmpty()) {
+            const QString lossFile = QStringLiteral("%1-loss-%2.png").arg(spec.name, model);
+            const auto keptLoss = seedZeroCarried(runs, model) ? kept(lossFile) : std::nullopt;
+            if (keptLoss) {
+                figures << *keptLoss;
+                continue;
+            }
             auto loss = lossFigure(reader, spec, runs, model, outDir);
             if (!loss) {
                 return loss.takeError();
@@ -352,6 +392,16 @@ storage::Result<QVector<Figure>> writeFigures(storage::RunReader& reader, const 
             if (loss.value()) {
                 figures << *loss.value();
             }
+        }
+    }
+    // Older figures this report neither drew nor kept.
+    for (const QString& old :
+         dir.entryList({spec.name + QStringLiteral("-*.png")}, QDir::Files, QDir::Name)) {
+        const bool listed = std::any_of(figures.cbegin(), figures.cend(),
+                                        [&](const Figure& f) { return f.file == old; });
+        if (!listed && !dir.remove(old)) {
+            return ioError(
+                QStringLiteral("cannot remove the old figure %1").arg(dir.filePath(old)));
         }
     }
     return figures;

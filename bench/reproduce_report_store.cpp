@@ -130,6 +130,13 @@ storage::Result<GridRuns> readGridRuns(storage::RunReader& reader, const GridSpe
         for (const storage::MetricRow& m : rows.value()) {
             row.wallSeconds = std::max(row.wallSeconds, m.wallTime);
         }
+        // The test curve whole (one point per evaluation: 21 at the protocol's interval).
+        auto curve = reader.series(record.id, kTestAccuracy);
+        if (!curve) {
+            return curve.takeError();
+        }
+        row.curveSteps = curve.value().steps;
+        row.curveValues = curve.value().values;
 
         const QJsonObject config = QJsonDocument::fromJson(record.configJson.toUtf8()).object();
         for (const QString& key : protocolKeys(spec.name, place.cell)) {

@@ -26,7 +26,8 @@ struct GridRuns {
 
 /// Reads every run whose name places it in `spec`'s grid ("<grid>/<model>/<cell>/seed<k>"),
 /// keeping the newest run of each name: its status, last test and validation accuracy, last
-/// training step, wall time (its own clock at its last metric point) and warnings. Runs on the
+/// training step, wall time (its own clock at its last metric point), warnings and test-accuracy
+/// curve. Runs on the
 /// reader's thread; read-only.
 storage::Result<GridRuns> readGridRuns(storage::RunReader& reader, const GridSpec& spec);
 

@@ -35,28 +35,58 @@ storage::Result<ReportFiles> writeReport(storage::RunReader& reader, const GridS
                               QStringLiteral("cannot create the folder %1").arg(outDir)};
     }
 
-    auto runs = readGridRuns(reader, spec);
-    if (!runs) {
-        return runs.takeError();
+    // The previous summary: its finished runs are carried forward, its figures may be kept.
+    std::optional<GridSummary> previous;
+    if (QFile file(files.summaryPath); file.exists()) {
+        QString error;
+        if (!file.open(QIODevice::ReadOnly) ||
+            !(previous = parseSummaryJson(file.readAll(), &error))) {
+            return storage::Error{
+                storage::ErrorCode::Damaged,
+                QStringLiteral("cannot read the previous summary %1: %2; its runs would be lost. "
+                               "Restore it (git checkout), or pass --store-only to write the "
+                               "summary from the store alone")
+                    .arg(files.summaryPath, error.isEmpty() ? file.errorString() : error)};
+        }
+        if (previous->grid != spec.name) {
+            return storage::Error{storage::ErrorCode::Damaged,
+                                  QStringLiteral("%1 holds the %2 grid, not %3")
+                                      .arg(files.summaryPath, previous->grid, spec.name)};
+        }
     }
-    GridSummary summary = summarize(spec, runs.value().rows);
-    summary.protocol = runs.value().protocol;
+
+    auto read = readGridRuns(reader, spec);
+    if (!read) {
+        return read.takeError();
+    }
+    GridRuns runs = std::move(read).value();
+    if (options.carry && previous) {
+        runs.rows = carryForward(runs.rows, previous->runs);
+        bool anyCarried = false;
+        for (const RunRow& r : runs.rows) {
+            if (r.carried) {
+                runs.ids.remove(r.name);  // a store run of that name is not this row's
+                anyCarried = true;
+            }
+        }
+        if (anyCarried) {
+            runs.protocol = mergeProtocols(runs.protocol, previous->protocol);
+        }
+    }
+    GridSummary summary = summarize(spec, runs.rows);
+    summary.protocol = runs.protocol;
+    const QVector<Figure> previousFigures = previous ? previous->figures : QVector<Figure>();
     if (options.figures) {
-        auto figures = writeFigures(reader, spec, runs.value(), outDir);
+        auto figures = writeFigures(reader, spec, runs, outDir, previousFigures);
         if (!figures) {
             return figures.takeError();
         }
         summary.figures = figures.value();
     } else {
         // Keep the figures the previous summary listed (those still on disk).
-        QFile previous(files.summaryPath);
-        if (previous.open(QIODevice::ReadOnly)) {
-            if (const auto old = parseSummaryJson(previous.readAll(), nullptr)) {
-                for (const Figure& f : old->figures) {
-                    if (QFileInfo::exists(QDir(outDir).filePath(f.file))) {
-                        summary.figures << f;
-                    }
-                }
+        for (const Figure& f : previousFigures) {
+            if (QFileInfo::exists(QDir(outDir).filePath(f.file))) {
+                summary.figures << f;
             }
         }
     }

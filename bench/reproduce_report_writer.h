@@ -17,6 +17,9 @@ struct ReportOptions {
     QString outDir;        ///< summaries and figures (docs/results); created if missing
     QString markdownPath;  ///< the report (docs/results.md); empty: outDir + ".md"
     bool figures = true;   ///< false: keep the figures the previous summary listed
+    /// Keep the previous summary's finished and diverged runs that the store lacks (carryForward);
+    /// false: the summary holds the store's runs alone (--store-only).
+    bool carry = true;
 };
 
 /// What writeReport() wrote.
@@ -26,9 +29,11 @@ struct ReportFiles {
     QString markdownPath;
 };
 
-/// Writes `<outDir>/<grid>-summary.json` and the grid's figures from the runs `reader` holds,
-/// then the Markdown report from every `<grid>-summary.json` in outDir. Files are replaced
-/// atomically. GUI thread (figures are widgets); needs a QApplication when figures is set.
+/// Writes `<outDir>/<grid>-summary.json` and the grid's figures from the runs `reader` holds
+/// (plus, with options.carry, the runs the previous summary there has and the store lacks), then
+/// the Markdown report from every `<grid>-summary.json` in outDir. Files are replaced atomically;
+/// a previous summary that cannot be read is an error and left as it is. GUI thread (figures are
+/// widgets); needs a QApplication when figures is set.
 storage::Result<ReportFiles> writeReport(storage::RunReader& reader, const GridSpec& spec,
                                          const ReportOptions& options);
 

@@ -11,7 +11,8 @@
 namespace lossstudio::bench {
 namespace {
 
-constexpr int kFormat = 1;  // of the summary JSON
+constexpr int kFormat = 2;        // of the summary JSON this build writes
+constexpr int kOldestFormat = 1;  // format 1: no test curves, no carried flags
 
 const QString kReproduce = QStringLiteral("reproduce");
 const QString kAblation = QStringLiteral("ablation");
@@ -58,6 +59,17 @@ QString jsonNumber(std::optional<double> v, int decimals) {
 
 QString field(const char* key, const QString& jsonValue) {
     return jsonString(QLatin1String(key)) + QStringLiteral(": ") + jsonValue;
+}
+
+/// [[step, accuracy], ...] of a run's test curve, accuracies to 6 decimals.
+QString curveJson(const RunRow& r) {
+    QStringList points;
+    const qsizetype n = std::min(r.curveSteps.size(), r.curveValues.size());
+    for (qsizetype k = 0; k < n; ++k) {
+        points << QStringLiteral("[%1, %2]")
+                      .arg(jsonNumber(r.curveSteps[k], 0), jsonNumber(r.curveValues[k], 6));
+    }
+    return QLatin1Char('[') + points.join(QStringLiteral(", ")) + QLatin1Char(']');
 }
 
 std::optional<double> optionalNumber(const QJsonValue& v) {
@@ -153,8 +165,10 @@ QString protocolText(const GridSummary& s) {
 QString coverageText(const GridSpec& spec, const GridSummary& s) {
     int finished = 0;
     int diverged = 0;
+    int carried = 0;
     QStringList incomplete;
     for (const RunRow& r : s.runs) {
+        carried += r.carried ? 1 : 0;
         if (r.status == QLatin1String("finished")) {
             ++finished;
         } else if (r.status == QLatin1String("diverged")) {
@@ -196,6 +210,13 @@ QString coverageText(const GridSpec& spec, const GridSummary& s) {
     text += diverged > 0 ? QStringLiteral(", %1 diverged").arg(diverged) : QString();
     text += QStringLiteral(" (finished or diverged per model: %1).")
                 .arg(byModel.join(QStringLiteral(", ")));
+    if (carried > 0) {
+        text += QStringLiteral(
+                    " %1 of them come from the committed summary of an earlier store (the grid "
+                    "is computed a slice at a time; `\"carried\": true` in the summary JSON), "
+                    "the rest from the store this report read.")
+                    .arg(carried);
+    }
     if (!incomplete.isEmpty()) {
         text += QStringLiteral(" Still running or incomplete: %1.")
                     .arg(incomplete.join(QStringLiteral(", ")));
@@ -453,6 +474,46 @@ MeanStd meanSampleStd(const QVector<double>& values) {
     return m;
 }
 
+QVector<RunRow> carryForward(const QVector<RunRow>& store, const QVector<RunRow>& earlier) {
+    auto done = [](const RunRow& r) {
+        return r.status == QLatin1String("finished") || r.status == QLatin1String("diverged");
+    };
+    QVector<RunRow> out = store;
+    for (const RunRow& old : earlier) {
+        if (!done(old)) {
+            continue;
+        }
+        const auto current = std::find_if(out.begin(), out.end(),
+                                          [&](const RunRow& r) { return r.name == old.name; });
+        if (current != out.end() && done(*current)) {
+            continue;
+        }
+        RunRow carried = old;
+        carried.carried = true;
+        if (current != out.end()) {
+            *current = carried;
+        } else {
+            out << carried;
+        }
+    }
+    return out;
+}
+
+QMap<QString, QStringList> mergeProtocols(const QMap<QString, QStringList>& a,
+                                          const QMap<QString, QStringList>& b) {
+    QMap<QString, QStringList> out = a;
+    for (auto it = b.cbegin(); it != b.cend(); ++it) {
+        QStringList& values = out[it.key()];
+        for (const QString& v : it.value()) {
+            if (!values.contains(v)) {
+                values << v;
+            }
+        }
+        std::sort(values.begin(), values.end());
+    }
+    return out;
+}
+
 GridSummary summarize(const GridSpec& spec, QVector<RunRow> runs) {
     GridSummary s;
     s.grid = spec.name;
@@ -579,6 +640,8 @@ QByteArray summaryJson(const GridSummary& s) {
             field("steps", QString::number(r.steps)),
             field("collapses", QString::number(r.collapses)),
             field("warnings", QString::number(r.warnings)),
+            field("carried", r.carried ? QStringLiteral("true") : QStringLiteral("false")),
+            field("test_curve", curveJson(r)),
         };
         lines << QStringLiteral("    {%1}%2")
                      .arg(fields.join(QStringLiteral(", ")),
@@ -611,9 +674,11 @@ std::optional<GridSummary> parseSummaryJson(const QByteArray& json, QString* err
         return fail(QStringLiteral("not a JSON object: %1").arg(parseError.errorString()));
     }
     const QJsonObject o = doc.object();
-    if (o.value(QLatin1String("format")).toInt() != kFormat) {
-        return fail(QStringLiteral("summary format %1, this build reads %2")
-                        .arg(o.value(QLatin1String("format")).toInt())
+    const int format = o.value(QLatin1String("format")).toInt();
+    if (format < kOldestFormat || format > kFormat) {
+        return fail(QStringLiteral("summary format %1, this build reads %2 to %3")
+                        .arg(format)
+                        .arg(kOldestFormat)
                         .arg(kFormat));
     }
     GridSummary s;
@@ -664,6 +729,14 @@ std::optional<GridSummary> parseSummaryJson(const QByteArray& json, QString* err
         row.steps = static_cast<qint64>(r.value(QLatin1String("steps")).toDouble());
         row.collapses = r.value(QLatin1String("collapses")).toInt();
         row.warnings = r.value(QLatin1String("warnings")).toInt();
+        row.carried = r.value(QLatin1String("carried")).toBool();
+        for (const QJsonValue& point : r.value(QLatin1String("test_curve")).toArray()) {
+            const QJsonArray pair = point.toArray();
+            if (pair.size() == 2 && pair[0].isDouble() && pair[1].isDouble()) {
+                row.curveSteps << pair[0].toDouble();
+                row.curveValues << pair[1].toDouble();
+            }
+        }
         s.runs << row;
     }
     for (const QJsonValue& v : o.value(QLatin1String("figures")).toArray()) {
@@ -693,10 +766,14 @@ QString resultsMarkdown(const QVector<GridSummary>& summaries, const QString& fi
               "edit by hand: the next report rewrites this file. -->")
        << QString();
     md << QStringLiteral(
-              "Every number and figure below is generated from the runs in one run store by "
-              "`bench/reproduce` (issue 7) and its report tool; the committed, compact summaries "
-              "are `docs/results/reproduce-summary.json` and `docs/results/ablation-summary.json` "
-              "(one row per run, one per cell). To regenerate:")
+              "Every number and figure below is generated by `bench/reproduce` (issue 7) and its "
+              "report tool from the runs it recorded; the committed, compact summaries are "
+              "`docs/results/reproduce-summary.json` and `docs/results/ablation-summary.json` "
+              "(one row per run with its test-accuracy curve, one per cell). The grid takes "
+              "longer than one machine session, so the summaries accumulate: a report reads its "
+              "store and keeps every finished run of the previous summary that the store does "
+              "not hold (`--store-only` turns that off), and `bench/reproduce` skips the runs "
+              "the committed summary already has. To regenerate:")
        << QString();
     md << QStringLiteral("```sh");
     md << QStringLiteral(

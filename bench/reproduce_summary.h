@@ -61,6 +61,13 @@ struct RunRow {
     double wallSeconds = 0;                    ///< the run's own clock at its last metric point
     int collapses = 0;                         ///< collapse warnings (isCollapseWarning)
     int warnings = 0;                          ///< all warning events (divergence and collapse)
+    /// Every test/accuracy evaluation (step, accuracy 0..1), which the accuracy figures draw; empty
+    /// in a row read from a format-1 summary, which did not keep it.
+    QVector<double> curveSteps;
+    QVector<double> curveValues;
+    /// True for a row taken from an earlier summary (carryForward) rather than from the store the
+    /// report read: a run finished on another machine or before the store was lost.
+    bool carried = false;
 };
 
 /// Mean and sample standard deviation (n - 1); std is nullopt for fewer than two values, mean
@@ -109,15 +116,28 @@ struct GridSummary {
     QVector<Figure> figures;
 };
 
+/// The rows of `store` (read from the current store), plus every finished or diverged row of
+/// `earlier` (the summary an earlier report wrote) whose name the store lacks or holds only
+/// unfinished (running, stopped, interrupted, failed); those are marked `carried`. A grid can so
+/// be computed a slice at a time on machines that do not share a store: the committed summary
+/// accumulates. The store wins for every name it has finished or diverged.
+QVector<RunRow> carryForward(const QVector<RunRow>& store, const QVector<RunRow>& earlier);
+
+/// The union of two protocols (dotted key -> distinct values, sorted): a key that ends up with
+/// two values shows the grid mixes settings.
+QMap<QString, QStringList> mergeProtocols(const QMap<QString, QStringList>& a,
+                                          const QMap<QString, QStringList>& b);
+
 /// Aggregates a grid's runs (rows of other grids or unknown cells are dropped; one row per name
 /// is expected). Rows come out sorted in table order; every cell of the spec is present.
 GridSummary summarize(const GridSpec& spec, QVector<RunRow> runs);
 
-/// The summary as JSON: fixed key order, one run or cell per line, numbers rounded (accuracies
-/// to 6 decimals, percentages to 4, seconds to 2), so re-running on the same store gives the
-/// same bytes and diffs stay reviewable.
+/// The summary as JSON (format 2): fixed key order, one run or cell per line, numbers rounded
+/// (accuracies to 6 decimals, percentages to 4, seconds to 2), so re-running on the same store
+/// gives the same bytes and diffs stay reviewable.
 QByteArray summaryJson(const GridSummary& summary);
-/// Reads summaryJson() output back; nullopt with the reason in *error when it cannot.
+/// Reads summaryJson() output back (format 2, or format 1 without the curves and carried flags);
+/// nullopt with the reason in *error when it cannot.
 std::optional<GridSummary> parseSummaryJson(const QByteArray& json, QString* error);
 
 /// docs/results.md from the summaries present (any order; shown in gridNames() order).

@@ -150,6 +150,8 @@ private Q_SLOTS:
     void ablationAggregates();
     void summaryJsonRoundTrip();
     void writesSummaryFiguresAndMarkdown();
+    void carriesTheEarlierSummarysRuns();
+    void refusesAnUnreadableEarlierSummary();
 
 private:
     QTemporaryDir m_dir;
@@ -507,6 +509,172 @@ void TestReproduceReport::writesSummaryFiguresAndMarkdown() {
     QVERIFY(again.ok());
     QCOMPARE(readText(md), before);
     QCOMPARE(summaryJson(again.value().summary), jsonBefore);
+}
+
+namespace {
+
+RunRow earlierRow(const QString& name, const QString& status, double test,
+                  const QVector<double>& curve = {}) {
+    const RunName place = *parseRunName(name);
+    RunRow r;
+    r.name = name;
+    r.model = place.model;
+    r.cell = place.cell;
+    r.seed = place.seed;
+    r.status = status;
+    r.testAccuracy = test;
+    r.wallSeconds = 7;
+    r.steps = 100;
+    for (qsizetype k = 0; k < curve.size(); ++k) {
+        r.curveSteps << 50.0 * static_cast<double>(k);
+        r.curveValues << curve[k];
+    }
+    return r;
+}
+
+QByteArray readBytes(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+}  // namespace
+
+void TestReproduceReport::carriesTheEarlierSummarysRuns() {
+    const GridSpec spec = *gridSpec(QStringLiteral("reproduce"));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString out = dir.filePath(QStringLiteral("results"));
+    QVERIFY(QDir().mkpath(out));
+
+    // The summary an earlier report wrote from another store (another machine's slice).
+    QVector<RunRow> earlierRows{
+        // Not in this store: carried (without a curve, as a format-1 summary has it).
+        earlierRow(QStringLiteral("reproduce/lenet5/cross-entropy/seed0"),
+                   QStringLiteral("finished"), 0.88),
+        // Not in this store, and without a curve (as a format-1 summary has it).
+        earlierRow(QStringLiteral("reproduce/lenet5/cross-entropy/seed1"),
+                   QStringLiteral("finished"), 0.90),
+        earlierRow(QStringLiteral("reproduce/mlp/cross-entropy/seed1"), QStringLiteral("finished"),
+                   0.86),
+        // This store has it finished (0.84): the store wins.
+        earlierRow(QStringLiteral("reproduce/logistic/cross-entropy/seed0"),
+                   QStringLiteral("finished"), 0.50, {0.1, 0.4, 0.5}),
+        // This store has it still running: the earlier finished run replaces it.
+        earlierRow(QStringLiteral("reproduce/mlp/cross-entropy/seed0"), QStringLiteral("finished"),
+                   0.87, {0.1, 0.85, 0.87}),
+        // Unfinished in the earlier summary: never carried.
+        earlierRow(QStringLiteral("reproduce/lenet5/adalfl/seed0"), QStringLiteral("stopped"),
+                   0.70),
+    };
+    GridSummary earlier = summarize(spec, earlierRows);
+    earlier.protocol.insert(QStringLiteral("steps"), {QStringLiteral("10000")});
+    const QString keptFile = QStringLiteral("reproduce-accuracy-lenet5.png");
+    earlier.figures = {{keptFile, QStringLiteral("the earlier LeNet-5 figure")}};
+    QImage image(40, 20, QImage::Format_RGB32);
+    image.fill(Qt::darkGreen);
+    QVERIFY(image.save(QDir(out).filePath(keptFile)));
+    const QByteArray keptBytes = readBytes(QDir(out).filePath(keptFile));
+    const QString summaryPath = QDir(out).filePath(QStringLiteral("reproduce-summary.json"));
+    {
+        QFile f(summaryPath);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(summaryJson(earlier));
+    }
+
+    ReportOptions options;
+    options.outDir = out;
+    auto written = writeReport(*m_reader, spec, options);
+    QVERIFY2(written.ok(), qPrintable(written.error()));
+    const GridSummary& s = written.value().summary;
+    QHash<QString, RunRow> byName;
+    for (const RunRow& r : s.runs) {
+        byName.insert(r.name, r);
+    }
+    QCOMPARE(s.runs.size(), 7 + 3);  // the store's 7 (one replaced), two LeNet-5 runs, one MLP
+    QVERIFY(byName.value(QStringLiteral("reproduce/lenet5/cross-entropy/seed0")).carried);
+    QVERIFY(byName.value(QStringLiteral("reproduce/lenet5/cross-entropy/seed1")).carried);
+    QVERIFY(!byName.contains(QStringLiteral("reproduce/lenet5/adalfl/seed0")));
+    const RunRow logistic = byName.value(QStringLiteral("reproduce/logistic/cross-entropy/seed0"));
+    QVERIFY(!logistic.carried);
+    QCOMPARE(*logistic.testAccuracy, 0.84);
+    QCOMPARE(logistic.curveSteps, (QVector<double>{0, 50, 100}));  // the store's own curve
+    QCOMPARE(logistic.curveValues.last(), 0.84);
+    const RunRow mlp = byName.value(QStringLiteral("reproduce/mlp/cross-entropy/seed0"));
+    QVERIFY(mlp.carried);
+    QCOMPARE(mlp.status, QStringLiteral("finished"));
+    QCOMPARE(*mlp.testAccuracy, 0.87);
+
+    // The aggregates count the carried runs: LeNet-5 cross-entropy errors 12 and 10.
+    const CellSummary* lenet = cellOf(s, QStringLiteral("lenet5"), QStringLiteral("cross-entropy"));
+    QVERIFY(lenet != nullptr);
+    QCOMPARE(lenet->n, 2);
+    QVERIFY(std::abs(*lenet->testErrorMean - 11.0) < 1e-9);
+    QCOMPARE(cellOf(s, QStringLiteral("lenet5"), QStringLiteral("adalfl"))->runs, 0);
+    // The protocols merge: this store's runs have 100 steps, the earlier ones 10,000.
+    QCOMPARE(s.protocol.value(QStringLiteral("steps")),
+             (QStringList{QStringLiteral("100"), QStringLiteral("10000")}));
+
+    // Figures: none of LeNet-5's runs has a curve, so its earlier figure is kept byte for byte;
+    // the MLP's is drawn from seed 0's carried curve and says seed 1 (no curve) is not in it.
+    QStringList files;
+    for (const Figure& f : s.figures) {
+        files << f.file;
+    }
+    QCOMPARE(files, (QStringList{QStringLiteral("reproduce-accuracy-logistic.png"),
+                                 QStringLiteral("reproduce-loss-logistic.png"), keptFile,
+                                 QStringLiteral("reproduce-accuracy-mlp.png")}));
+    QCOMPARE(s.figures[2].caption, QStringLiteral("the earlier LeNet-5 figure"));
+    QCOMPARE(readBytes(QDir(out).filePath(keptFile)), keptBytes);
+    QVERIFY(!QImage(QDir(out).filePath(QStringLiteral("reproduce-accuracy-mlp.png"))).isNull());
+    QVERIFY2(s.figures[3].caption.endsWith(
+                 QLatin1String("Not drawn: 1 finished run of an earlier summary that kept no "
+                               "curve (counted in the tables).")),
+             qPrintable(s.figures[3].caption));
+    QVERIFY(!s.figures[0].caption.contains(QLatin1String("Not drawn")));
+
+    // The summary on disk keeps the flags and curves; the report says what was carried.
+    QString error;
+    const auto back = parseSummaryJson(readBytes(summaryPath), &error);
+    QVERIFY2(back.has_value(), qPrintable(error));
+    QCOMPARE(summaryJson(*back), summaryJson(s));
+    QVERIFY(has(readText(written.value().markdownPath),
+                "4 of them come from the committed summary of an earlier store"));
+
+    // Run again: the carried rows carry again, so nothing changes.
+    auto again = writeReport(*m_reader, spec, options);
+    QVERIFY2(again.ok(), qPrintable(again.error()));
+    QCOMPARE(summaryJson(again.value().summary), summaryJson(s));
+
+    // --store-only: the store's runs alone; the figure of runs it lacks goes.
+    options.carry = false;
+    auto storeOnly = writeReport(*m_reader, spec, options);
+    QVERIFY2(storeOnly.ok(), qPrintable(storeOnly.error()));
+    QCOMPARE(storeOnly.value().summary.runs.size(), 7);
+    for (const RunRow& r : storeOnly.value().summary.runs) {
+        QVERIFY(!r.carried);
+    }
+    QVERIFY(!QFile::exists(QDir(out).filePath(keptFile)));
+}
+
+void TestReproduceReport::refusesAnUnreadableEarlierSummary() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString summaryPath = dir.filePath(QStringLiteral("ablation-summary.json"));
+    const QByteArray damaged = "{\"grid\": \"ablation\", \"format\": 1, \"runs\": [";
+    {
+        QFile f(summaryPath);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(damaged);
+    }
+    ReportOptions options;
+    options.outDir = dir.path();
+    auto written = writeReport(*m_reader, *gridSpec(QStringLiteral("ablation")), options);
+    QVERIFY(!written.ok());
+    QVERIFY2(written.error().contains(QLatin1String("previous summary")) &&
+                 written.error().contains(QLatin1String("--store-only")),
+             qPrintable(written.error()));
+    QCOMPARE(readBytes(summaryPath), damaged);  // left as it was
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("ablation-accuracy-logistic.png"))));
 }
 
 QTEST_MAIN(TestReproduceReport)
