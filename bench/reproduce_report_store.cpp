@@ -57,8 +57,12 @@ QStringList protocolKeys(const QString& grid, const QString& cell) {
         keys << QStringLiteral("taylorglo.population") << QStringLiteral("taylorglo.generations")
              << QStringLiteral("taylorglo.partial_steps");
     }
-    if (grid == QLatin1String("ablation")) {
+    if (adalfl) {
         keys << QStringLiteral("collapse.threshold") << QStringLiteral("collapse.window");
+    }
+    if (cell == QLatin1String("adalfl")) {
+        // What the ablation varies: recorded so that its softplus-none cell can share these runs.
+        keys << QStringLiteral("loss.output") << QStringLiteral("collapse.recovery");
     }
     return keys;
 }

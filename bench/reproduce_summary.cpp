@@ -12,7 +12,7 @@ namespace lossstudio::bench {
 namespace {
 
 constexpr int kFormat = 2;        // of the summary JSON this build writes
-constexpr int kOldestFormat = 1;  // format 1: no test curves, no carried flags
+constexpr int kOldestFormat = 1;  // format 1: no test curves, carried flags or same_as
 
 const QString kReproduce = QStringLiteral("reproduce");
 const QString kAblation = QStringLiteral("ablation");
@@ -166,9 +166,11 @@ QString coverageText(const GridSpec& spec, const GridSummary& s) {
     int finished = 0;
     int diverged = 0;
     int carried = 0;
+    int shared = 0;
     QStringList incomplete;
     for (const RunRow& r : s.runs) {
         carried += r.carried ? 1 : 0;
+        shared += r.sameAs.isEmpty() ? 0 : 1;
         if (r.status == QLatin1String("finished")) {
             ++finished;
         } else if (r.status == QLatin1String("diverged")) {
@@ -213,9 +215,21 @@ QString coverageText(const GridSpec& spec, const GridSummary& s) {
     if (carried > 0) {
         text += QStringLiteral(
                     " %1 of them come from the committed summary of an earlier store (the grid "
-                    "is computed a slice at a time; `\"carried\": true` in the summary JSON), "
-                    "the rest from the store this report read.")
-                    .arg(carried);
+                    "is computed a slice at a time; `\"carried\": true` in the summary JSON)%2.")
+                    .arg(carried)
+                    .arg(carried < finished + diverged
+                             ? QStringLiteral(", the others from the store this report read")
+                             : QString());
+    }
+    if (shared > 0) {
+        text += QStringLiteral(
+                    " %1 of them %2 the %3 grid's %4 %5 of the same configuration and seed "
+                    "(`same_as` in the summary JSON), counted here as the %6 cell.")
+                    .arg(shared)
+                    .arg(shared == 1 ? QStringLiteral("is") : QStringLiteral("are"))
+                    .arg(spec.sharedFromGrid, methodLabel(spec.sharedFromCell),
+                         shared == 1 ? QStringLiteral("run") : QStringLiteral("runs"),
+                         cellLabel(spec.name, spec.sharedCell));
     }
     if (!incomplete.isEmpty()) {
         text += QStringLiteral(" Still running or incomplete: %1.")
@@ -428,6 +442,9 @@ std::optional<GridSpec> gridSpec(const QString& grid) {
         s.models = {QStringLiteral("logistic"), QStringLiteral("mlp")};
         s.cells = {QStringLiteral("softplus-none"), QStringLiteral("softplus-restore"),
                    QStringLiteral("none-none"), QStringLiteral("none-restore")};
+        s.sharedCell = QStringLiteral("softplus-none");
+        s.sharedFromGrid = kReproduce;
+        s.sharedFromCell = QStringLiteral("adalfl");
         return s;
     }
     return std::nullopt;
@@ -494,6 +511,41 @@ QVector<RunRow> carryForward(const QVector<RunRow>& store, const QVector<RunRow>
             *current = carried;
         } else {
             out << carried;
+        }
+    }
+    return out;
+}
+
+QVector<RunRow> addSharedRuns(const GridSpec& spec, const QVector<RunRow>& rows,
+                              const QVector<RunRow>& sharedRows) {
+    if (spec.sharedCell.isEmpty()) {
+        return rows;
+    }
+    auto done = [](const RunRow& r) {
+        return r.status == QLatin1String("finished") || r.status == QLatin1String("diverged");
+    };
+    QVector<RunRow> out = rows;
+    for (const RunRow& shared : sharedRows) {
+        if (shared.cell != spec.sharedFromCell || !spec.models.contains(shared.model) ||
+            !done(shared) || !shared.name.startsWith(spec.sharedFromGrid + QLatin1Char('/'))) {
+            continue;
+        }
+        const QString name = QStringLiteral("%1/%2/%3/seed%4")
+                                 .arg(spec.name, shared.model, spec.sharedCell)
+                                 .arg(shared.seed);
+        const auto own =
+            std::find_if(out.begin(), out.end(), [&](const RunRow& r) { return r.name == name; });
+        if (own != out.end() && done(*own)) {
+            continue;
+        }
+        RunRow row = shared;
+        row.name = name;
+        row.cell = spec.sharedCell;
+        row.sameAs = shared.name;
+        if (own != out.end()) {
+            *own = row;
+        } else {
+            out << row;
         }
     }
     return out;
@@ -641,6 +693,7 @@ QByteArray summaryJson(const GridSummary& s) {
             field("collapses", QString::number(r.collapses)),
             field("warnings", QString::number(r.warnings)),
             field("carried", r.carried ? QStringLiteral("true") : QStringLiteral("false")),
+            field("same_as", jsonString(r.sameAs)),
             field("test_curve", curveJson(r)),
         };
         lines << QStringLiteral("    {%1}%2")
@@ -730,6 +783,7 @@ std::optional<GridSummary> parseSummaryJson(const QByteArray& json, QString* err
         row.collapses = r.value(QLatin1String("collapses")).toInt();
         row.warnings = r.value(QLatin1String("warnings")).toInt();
         row.carried = r.value(QLatin1String("carried")).toBool();
+        row.sameAs = r.value(QLatin1String("same_as")).toString();
         for (const QJsonValue& point : r.value(QLatin1String("test_curve")).toArray()) {
             const QJsonArray pair = point.toArray();
             if (pair.size() == 2 && pair[0].isDouble() && pair[1].isDouble()) {
@@ -906,7 +960,10 @@ QString resultsMarkdown(const QVector<GridSummary>& summaries, const QString& fi
                   "\"learned loss collapsed at step N\": the learned loss's gradient was "
                   "below `collapse.threshold` of cross-entropy's in at least "
                   "`collapse.fraction` of the last `collapse.window` steps while validation "
-                  "accuracy set no new best.")
+                  "accuracy set no new best. softplus and none are AdaLFL's defaults, so the "
+                  "softplus + none cell is the reproduce grid's AdaLFL cell run for run (same "
+                  "preset, same seeds; deterministic): where the ablation has no run of its own "
+                  "there, the reproduce grid's is counted and marked `same_as`.")
            << QString();
         md << QStringLiteral(
             "| Model | Output | Recovery | Test accuracy (%) | Runs with a collapse warning | "

@@ -24,6 +24,12 @@ struct GridSpec {
     QString baseline;   ///< the cell wall times are compared to (empty: none)
     QString candidate;  ///< the cell compared with the baseline in the statements
     int seeds = 5;      ///< seeds 0..seeds-1 per cell
+    /// A cell whose runs are another grid's runs of the same configuration: the ablation's
+    /// "softplus-none" (the defaults loss.output softplus, collapse.recovery none) is the
+    /// reproduce grid's "adalfl" (same preset, same seeds). Empty: none.
+    QString sharedCell;
+    QString sharedFromGrid;  ///< "reproduce"
+    QString sharedFromCell;  ///< "adalfl"
 };
 
 /// The grids bench/reproduce knows, in the order results.md shows them.
@@ -68,6 +74,9 @@ struct RunRow {
     /// True for a row taken from an earlier summary (carryForward) rather than from the store the
     /// report read: a run finished on another machine or before the store was lost.
     bool carried = false;
+    /// The other grid's run this row is (GridSpec::sharedCell), e.g. "reproduce/mlp/adalfl/seed0"
+    /// for "ablation/mlp/softplus-none/seed0"; empty for a run of this grid's own.
+    QString sameAs;
 };
 
 /// Mean and sample standard deviation (n - 1); std is nullopt for fewer than two values, mean
@@ -122,6 +131,13 @@ struct GridSummary {
 /// be computed a slice at a time on machines that do not share a store: the committed summary
 /// accumulates. The store wins for every name it has finished or diverged.
 QVector<RunRow> carryForward(const QVector<RunRow>& store, const QVector<RunRow>& earlier);
+
+/// `rows` plus, for each seed of GridSpec::sharedCell that `rows` has no finished or diverged run
+/// of, the finished or diverged run of the same model and seed in `sharedRows` (the runs of
+/// GridSpec::sharedFromGrid, cell sharedFromCell), renamed into this grid and marked `sameAs`.
+/// Rows of the grid's own always win. Returns `rows` unchanged for a spec without a shared cell.
+QVector<RunRow> addSharedRuns(const GridSpec& spec, const QVector<RunRow>& rows,
+                              const QVector<RunRow>& sharedRows);
 
 /// The union of two protocols (dotted key -> distinct values, sorted): a key that ends up with
 /// two values shows the grid mixes settings.

@@ -152,6 +152,8 @@ private Q_SLOTS:
     void writesSummaryFiguresAndMarkdown();
     void carriesTheEarlierSummarysRuns();
     void refusesAnUnreadableEarlierSummary();
+    void sharedRunsFillTheAblationsDefaultCell();
+    void writesTheSharedRunsIntoTheAblation();
 
 private:
     QTemporaryDir m_dir;
@@ -675,6 +677,120 @@ void TestReproduceReport::refusesAnUnreadableEarlierSummary() {
              qPrintable(written.error()));
     QCOMPARE(readBytes(summaryPath), damaged);  // left as it was
     QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("ablation-accuracy-logistic.png"))));
+}
+
+void TestReproduceReport::sharedRunsFillTheAblationsDefaultCell() {
+    const GridSpec ablation = *gridSpec(QStringLiteral("ablation"));
+    QCOMPARE(ablation.sharedCell, QStringLiteral("softplus-none"));
+    const QVector<RunRow> own{
+        earlierRow(QStringLiteral("ablation/logistic/softplus-none/seed0"),
+                   QStringLiteral("finished"), 0.83),
+        earlierRow(QStringLiteral("ablation/logistic/softplus-none/seed3"),
+                   QStringLiteral("interrupted"), 0.5),
+        earlierRow(QStringLiteral("ablation/logistic/none-none/seed1"), QStringLiteral("finished"),
+                   0.85),
+    };
+    const QVector<RunRow> reproduce{
+        earlierRow(QStringLiteral("reproduce/logistic/adalfl/seed0"), QStringLiteral("finished"),
+                   0.90),  // the ablation has its own seed 0: not used
+        earlierRow(QStringLiteral("reproduce/logistic/adalfl/seed1"), QStringLiteral("finished"),
+                   0.80, {0.1, 0.7, 0.8}),
+        earlierRow(QStringLiteral("reproduce/logistic/adalfl/seed2"), QStringLiteral("stopped"),
+                   0.60),  // not done: not used
+        earlierRow(QStringLiteral("reproduce/logistic/adalfl/seed3"), QStringLiteral("diverged"),
+                   0.20),  // done: replaces the ablation's interrupted seed 3
+        earlierRow(QStringLiteral("reproduce/logistic/ml3/seed4"), QStringLiteral("finished"),
+                   0.81),  // another method
+        earlierRow(QStringLiteral("reproduce/lenet5/adalfl/seed0"), QStringLiteral("finished"),
+                   0.89),  // a model the ablation does not have
+        earlierRow(QStringLiteral("reproduce/mlp/adalfl/seed4"), QStringLiteral("finished"), 0.9),
+    };
+    const QVector<RunRow> rows = addSharedRuns(ablation, own, reproduce);
+    QHash<QString, RunRow> byName;
+    for (const RunRow& r : rows) {
+        byName.insert(r.name, r);
+    }
+    QCOMPARE(rows.size(), 5);
+    QVERIFY(byName.value(QStringLiteral("ablation/logistic/softplus-none/seed0")).sameAs.isEmpty());
+    QCOMPARE(*byName.value(QStringLiteral("ablation/logistic/softplus-none/seed0")).testAccuracy,
+             0.83);
+    const RunRow seed1 = byName.value(QStringLiteral("ablation/logistic/softplus-none/seed1"));
+    QCOMPARE(seed1.sameAs, QStringLiteral("reproduce/logistic/adalfl/seed1"));
+    QCOMPARE(seed1.cell, QStringLiteral("softplus-none"));
+    QCOMPARE(*seed1.testAccuracy, 0.80);
+    QCOMPARE(seed1.curveValues, (QVector<double>{0.1, 0.7, 0.8}));
+    const RunRow seed3 = byName.value(QStringLiteral("ablation/logistic/softplus-none/seed3"));
+    QCOMPARE(seed3.sameAs, QStringLiteral("reproduce/logistic/adalfl/seed3"));
+    QCOMPARE(seed3.status, QStringLiteral("diverged"));
+    QCOMPARE(byName.value(QStringLiteral("ablation/mlp/softplus-none/seed4")).sameAs,
+             QStringLiteral("reproduce/mlp/adalfl/seed4"));
+    QVERIFY(!byName.contains(QStringLiteral("ablation/logistic/softplus-none/seed2")));
+
+    // The reproduce grid has no shared cell.
+    const QVector<RunRow> none = addSharedRuns(*gridSpec(QStringLiteral("reproduce")), own, own);
+    QCOMPARE(none.size(), own.size());
+}
+
+void TestReproduceReport::writesTheSharedRunsIntoTheAblation() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString out = dir.filePath(QStringLiteral("results"));
+    QVERIFY(QDir().mkpath(out));
+    const GridSpec reproduce = *gridSpec(QStringLiteral("reproduce"));
+    // A reproduce summary from another machine: MLP AdaLFL seed 2, which the ablation lacks.
+    GridSummary earlier =
+        summarize(reproduce, {earlierRow(QStringLiteral("reproduce/mlp/adalfl/seed2"),
+                                         QStringLiteral("finished"), 0.895, {0.1, 0.88, 0.895})});
+    earlier.protocol.insert(QStringLiteral("loss.output"), {QStringLiteral("softplus")});
+    earlier.protocol.insert(QStringLiteral("taylorglo.population"), {QStringLiteral("8")});
+    const QString reproducePath = QDir(out).filePath(QStringLiteral("reproduce-summary.json"));
+    auto writeSummary = [&](const GridSummary& summary) {
+        QFile f(reproducePath);
+        return f.open(QIODevice::WriteOnly | QIODevice::Truncate) &&
+               f.write(summaryJson(summary)) > 0;
+    };
+    QVERIFY(writeSummary(earlier));
+
+    ReportOptions options;
+    options.outDir = out;
+    auto written = writeReport(*m_reader, *gridSpec(QStringLiteral("ablation")), options);
+    QVERIFY2(written.ok(), qPrintable(written.error()));
+    const GridSummary& s = written.value().summary;
+    const auto shared = std::find_if(s.runs.cbegin(), s.runs.cend(), [](const RunRow& r) {
+        return r.name == QLatin1String("ablation/mlp/softplus-none/seed2");
+    });
+    QVERIFY(shared != s.runs.cend());
+    QCOMPARE(shared->sameAs, QStringLiteral("reproduce/mlp/adalfl/seed2"));
+    QVERIFY(shared->carried);
+    const CellSummary* cell = cellOf(s, QStringLiteral("mlp"), QStringLiteral("softplus-none"));
+    QCOMPARE(cell->n, 1);
+    QVERIFY(std::abs(*cell->testAccuracyMean - 89.5) < 1e-9);
+    // The store's own logistic softplus-none seeds 0 and 1 win over its reproduce AdaLFL runs.
+    for (const RunRow& r : s.runs) {
+        if (r.model == QLatin1String("logistic")) {
+            QVERIFY2(r.sameAs.isEmpty(), qPrintable(r.name));
+        }
+    }
+    // The shared protocol joins, without what the ablation varies or TaylorGLO's settings.
+    QVERIFY(!s.protocol.contains(QStringLiteral("loss.output")));
+    QVERIFY(!s.protocol.contains(QStringLiteral("taylorglo.population")));
+    QString error;
+    const auto back = parseSummaryJson(readBytes(written.value().summaryPath), &error);
+    QVERIFY2(back.has_value(), qPrintable(error));
+    QCOMPARE(summaryJson(*back), summaryJson(s));
+    QVERIFY(has(readText(written.value().markdownPath),
+                "1 of them is the reproduce grid's AdaLFL run of the same configuration and seed"));
+
+    // Runs recorded with another output are not the default cell: an error, nothing written.
+    earlier.protocol.insert(QStringLiteral("loss.output"),
+                            {QStringLiteral("none"), QStringLiteral("softplus")});
+    QVERIFY(writeSummary(earlier));
+    const QByteArray before = readBytes(written.value().summaryPath);
+    auto refused = writeReport(*m_reader, *gridSpec(QStringLiteral("ablation")), options);
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().contains(QLatin1String("loss.output = none / softplus")),
+             qPrintable(refused.error()));
+    QCOMPARE(readBytes(written.value().summaryPath), before);
 }
 
 QTEST_MAIN(TestReproduceReport)
