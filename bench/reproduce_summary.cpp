@@ -79,6 +79,25 @@ std::optional<double> optionalNumber(const QJsonValue& v) {
     return v.toDouble();
 }
 
+// --- merging rows ------------------------------------------------------------------------------
+
+/// Finished or diverged: a result, which a row from elsewhere never replaces.
+bool isDone(const RunRow& r) {
+    return r.status == QLatin1String("finished") || r.status == QLatin1String("diverged");
+}
+
+/// Puts `row` into `rows`: appended when no row has its name, in place of one that is not done,
+/// not at all beside one that is.
+void placeUnlessDone(QVector<RunRow>& rows, const RunRow& row) {
+    const auto same =
+        std::find_if(rows.begin(), rows.end(), [&](const RunRow& r) { return r.name == row.name; });
+    if (same == rows.end()) {
+        rows << row;
+    } else if (!isDone(*same)) {
+        *same = row;
+    }
+}
+
 // --- text --------------------------------------------------------------------------------------
 
 QString fixed(double v, int decimals) {
@@ -492,25 +511,12 @@ MeanStd meanSampleStd(const QVector<double>& values) {
 }
 
 QVector<RunRow> carryForward(const QVector<RunRow>& store, const QVector<RunRow>& earlier) {
-    auto done = [](const RunRow& r) {
-        return r.status == QLatin1String("finished") || r.status == QLatin1String("diverged");
-    };
     QVector<RunRow> out = store;
     for (const RunRow& old : earlier) {
-        if (!done(old)) {
-            continue;
-        }
-        const auto current = std::find_if(out.begin(), out.end(),
-                                          [&](const RunRow& r) { return r.name == old.name; });
-        if (current != out.end() && done(*current)) {
-            continue;
-        }
-        RunRow carried = old;
-        carried.carried = true;
-        if (current != out.end()) {
-            *current = carried;
-        } else {
-            out << carried;
+        if (isDone(old)) {
+            RunRow carried = old;
+            carried.carried = true;
+            placeUnlessDone(out, carried);
         }
     }
     return out;
@@ -521,32 +527,19 @@ QVector<RunRow> addSharedRuns(const GridSpec& spec, const QVector<RunRow>& rows,
     if (spec.sharedCell.isEmpty()) {
         return rows;
     }
-    auto done = [](const RunRow& r) {
-        return r.status == QLatin1String("finished") || r.status == QLatin1String("diverged");
-    };
     QVector<RunRow> out = rows;
     for (const RunRow& shared : sharedRows) {
         if (shared.cell != spec.sharedFromCell || !spec.models.contains(shared.model) ||
-            !done(shared) || !shared.name.startsWith(spec.sharedFromGrid + QLatin1Char('/'))) {
-            continue;
-        }
-        const QString name = QStringLiteral("%1/%2/%3/seed%4")
-                                 .arg(spec.name, shared.model, spec.sharedCell)
-                                 .arg(shared.seed);
-        const auto own =
-            std::find_if(out.begin(), out.end(), [&](const RunRow& r) { return r.name == name; });
-        if (own != out.end() && done(*own)) {
+            !isDone(shared) || !shared.name.startsWith(spec.sharedFromGrid + QLatin1Char('/'))) {
             continue;
         }
         RunRow row = shared;
-        row.name = name;
+        row.name = QStringLiteral("%1/%2/%3/seed%4")
+                       .arg(spec.name, shared.model, spec.sharedCell)
+                       .arg(shared.seed);
         row.cell = spec.sharedCell;
         row.sameAs = shared.name;
-        if (own != out.end()) {
-            *own = row;
-        } else {
-            out << row;
-        }
+        placeUnlessDone(out, row);
     }
     return out;
 }
