@@ -270,6 +270,110 @@ QString coverageText(const GridSpec& spec, const GridSummary& s) {
     return text;
 }
 
+/// The run of model x cell x seed in `s`, or nullptr.
+const RunRow* findRun(const GridSummary& s, const QString& model, const QString& cell, int seed) {
+    for (const RunRow& r : s.runs) {
+        if (r.model == model && r.cell == cell && r.seed == seed) {
+            return &r;
+        }
+    }
+    return nullptr;
+}
+
+/// A run's final test accuracy in percent when the means count it (finished, with a test
+/// accuracy, as in summarize()); nullopt otherwise.
+std::optional<double> countedAccuracy(const RunRow* r) {
+    if (r == nullptr || r->status != QLatin1String("finished") || !r->testAccuracy) {
+        return std::nullopt;
+    }
+    return 100.0 * *r->testAccuracy;
+}
+
+/// The median (the mean of the middle two for an even count); nullopt for none.
+std::optional<double> median(QVector<double> values) {
+    if (values.isEmpty()) {
+        return std::nullopt;
+    }
+    std::sort(values.begin(), values.end());
+    const int mid = static_cast<int>(values.size()) / 2;
+    return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2.0;
+}
+
+/// The final test error (or accuracy) of each model x cell x seed, with the median over the
+/// cell's counted runs: a mean ± std over five seeds hides whether one seed or all of them moved
+/// it. Rows only for models with a run. A run with a collapse warning is marked "‡"; a run the
+/// means do not count shows its status.
+QStringList perSeedTable(const GridSpec& spec, const GridSummary& s, bool error) {
+    QStringList header{QStringLiteral("Model"), QStringLiteral("Cell")};
+    QStringList rule{QStringLiteral("---"), QStringLiteral("---")};
+    for (int seed = 0; seed < spec.seeds; ++seed) {
+        header << QStringLiteral("seed %1").arg(seed);
+        rule << QStringLiteral("---:");
+    }
+    header << QStringLiteral("median");
+    rule << QStringLiteral("---:");
+    QStringList out{QStringLiteral("| %1 |").arg(header.join(QStringLiteral(" | "))),
+                    QStringLiteral("| %1 |").arg(rule.join(QStringLiteral(" | ")))};
+    for (const QString& model : spec.models) {
+        const bool any = std::any_of(s.runs.begin(), s.runs.end(),
+                                     [&](const RunRow& r) { return r.model == model; });
+        if (!any) {
+            continue;
+        }
+        for (const QString& cell : spec.cells) {
+            QStringList row{modelLabel(model), cellLabel(spec.name, cell)};
+            QVector<double> counted;
+            for (int seed = 0; seed < spec.seeds; ++seed) {
+                const RunRow* r = findRun(s, model, cell, seed);
+                const std::optional<double> accuracy = countedAccuracy(r);
+                if (accuracy) {
+                    const double v = error ? 100.0 - *accuracy : *accuracy;
+                    counted << v;
+                    row << fixed(v, 2) + (r->collapses > 0 ? QStringLiteral(" ‡") : QString());
+                } else {
+                    row << (r == nullptr ? QStringLiteral("–") : r->status);
+                }
+            }
+            const std::optional<double> m = median(counted);
+            row << (m ? fixed(*m, 2) : QStringLiteral("–"));
+            out << QStringLiteral("| %1 |").arg(row.join(QStringLiteral(" | ")));
+        }
+    }
+    return out;
+}
+
+/// "median 11.05% against 12.84%; AdaLFL's error was lower on 4 of the 5 seeds both finished"
+/// for the candidate and baseline cells of one model; empty when they share no counted seed.
+QString seedBySeed(const GridSpec& spec, const GridSummary& s, const QString& model,
+                   const QString& cand) {
+    QVector<double> a;
+    QVector<double> b;
+    int paired = 0;
+    int lower = 0;
+    for (int seed = 0; seed < spec.seeds; ++seed) {
+        const auto x = countedAccuracy(findRun(s, model, spec.candidate, seed));
+        const auto y = countedAccuracy(findRun(s, model, spec.baseline, seed));
+        if (x) {
+            a << 100.0 - *x;
+        }
+        if (y) {
+            b << 100.0 - *y;
+        }
+        if (x && y) {
+            ++paired;
+            lower += *x > *y ? 1 : 0;  // higher accuracy: lower error
+        }
+    }
+    if (paired == 0) {
+        return QString();
+    }
+    return QStringLiteral("seed by seed, median test error %1% against %2%; %3's error was lower "
+                          "on %4 of the %5 both finished")
+        .arg(fixed(*median(a), 2), fixed(*median(b), 2), cand)
+        .arg(lower)
+        .arg(plural(paired, QStringLiteral("seed"), QStringLiteral("seeds")));
+}
+
 /// sqrt(a^2 + b^2) of two cells' sample stds over seeds: the spread of the difference between one
 /// run of each, the (conservative) yardstick a difference of means is judged against here. None
 /// when either cell has fewer than two seeds.
@@ -330,6 +434,9 @@ QStringList statements(const GridSpec& spec, const GridSummary& s) {
                               .arg(fixed(*combined, 2));
         } else {
             text += QStringLiteral("; no std to compare with (fewer than two finished seeds)");
+        }
+        if (const QString seeds = seedBySeed(spec, s, model, cand); !seeds.isEmpty()) {
+            text += QStringLiteral("; ") + seeds;
         }
         if (a->collapsedRuns > 0) {
             text += QStringLiteral(". %1 of %2's %3 warned of a collapsed loss")
@@ -902,6 +1009,13 @@ QString resultsMarkdown(const QVector<GridSummary>& summaries, const QString& fi
             md << QStringLiteral("| %1 |").arg(row.join(QStringLiteral(" | ")));
         }
         md << QString();
+        md << QStringLiteral("### Per seed") << QString();
+        md << QStringLiteral(
+                  "Final test error (%) of each run; ‡ marks a run that warned of a collapsed "
+                  "loss, a status stands where the run did not finish, – where it was not run; "
+                  "the median is over the finished runs.")
+           << QString();
+        md << perSeedTable(spec, *reproduce, true) << QString();
         md << QStringLiteral("## Where AdaLFL beat cross-entropy, and where it did not")
            << QString();
         md << statements(spec, *reproduce);
@@ -982,6 +1096,12 @@ QString resultsMarkdown(const QVector<GridSummary>& summaries, const QString& fi
             }
         }
         md << QString();
+        md << QStringLiteral("### Per seed") << QString();
+        md << QStringLiteral(
+                  "Final test accuracy (%) of each run, marked as in the reproduce grid's "
+                  "per-seed table.")
+           << QString();
+        md << perSeedTable(spec, *ablation, false) << QString();
         md << ablationStatements(spec, *ablation) << QString();
         md << QStringLiteral(
                   "`loss.output` defaults to softplus, as method.md specifies; this ablation "

@@ -154,6 +154,7 @@ private Q_SLOTS:
     void refusesAnUnreadableEarlierSummary();
     void sharedRunsFillTheAblationsDefaultCell();
     void writesTheSharedRunsIntoTheAblation();
+    void perSeedTablesAndMedians();
 
 private:
     QTemporaryDir m_dir;
@@ -791,6 +792,57 @@ void TestReproduceReport::writesTheSharedRunsIntoTheAblation() {
     QVERIFY2(refused.error().contains(QLatin1String("loss.output = none / softplus")),
              qPrintable(refused.error()));
     QCOMPARE(readBytes(written.value().summaryPath), before);
+}
+
+void TestReproduceReport::perSeedTablesAndMedians() {
+    // MLP only (no logistic or LeNet-5 rows in the per-seed tables). Cross-entropy errors 13, 14,
+    // 12, 15 % (seed 4 not run): median 13.5. AdaLFL errors 10, 25 (collapse), 11, running, 9:
+    // median of 9, 10, 11, 25 = 10.5. Seeds both counted: 0, 1, 2; AdaLFL lower on 0 and 2.
+    const GridSpec spec = *gridSpec(QStringLiteral("reproduce"));
+    QVector<RunRow> rows;
+    const double ce[] = {0.87, 0.86, 0.88, 0.85};
+    for (int seed = 0; seed < 4; ++seed) {
+        rows << earlierRow(QStringLiteral("reproduce/mlp/cross-entropy/seed%1").arg(seed),
+                           QStringLiteral("finished"), ce[seed]);
+    }
+    rows << earlierRow(QStringLiteral("reproduce/mlp/adalfl/seed0"), QStringLiteral("finished"),
+                       0.90);
+    RunRow collapsed = earlierRow(QStringLiteral("reproduce/mlp/adalfl/seed1"),
+                                  QStringLiteral("finished"), 0.75);
+    collapsed.collapses = 1;
+    rows << collapsed;
+    rows << earlierRow(QStringLiteral("reproduce/mlp/adalfl/seed2"), QStringLiteral("finished"),
+                       0.89);
+    rows << earlierRow(QStringLiteral("reproduce/mlp/adalfl/seed3"), QStringLiteral("running"),
+                       0.5);
+    rows << earlierRow(QStringLiteral("reproduce/mlp/adalfl/seed4"), QStringLiteral("finished"),
+                       0.91);
+    const GridSummary reproduce = summarize(spec, rows);
+
+    const GridSummary ablation =
+        summarize(*gridSpec(QStringLiteral("ablation")),
+                  {earlierRow(QStringLiteral("ablation/mlp/none-restore/seed2"),
+                              QStringLiteral("finished"), 0.8),
+                   earlierRow(QStringLiteral("ablation/mlp/none-none/seed0"),
+                              QStringLiteral("diverged"), 0.1)});
+
+    const QString md = resultsMarkdown({reproduce, ablation}, QStringLiteral("results"));
+    QVERIFY2(has(md, "| Model | Cell | seed 0 | seed 1 | seed 2 | seed 3 | seed 4 | median |"),
+             qPrintable(md));
+    QVERIFY2(has(md, "| MLP | Cross-entropy | 13.00 | 14.00 | 12.00 | 15.00 | – | 13.50 |"),
+             qPrintable(md));
+    QVERIFY2(has(md, "| MLP | AdaLFL | 10.00 | 25.00 ‡ | 11.00 | running | 9.00 | 10.50 |"),
+             qPrintable(md));
+    QVERIFY(has(md, "| MLP | ML3 | – | – | – | – | – | – |"));
+    QVERIFY(!has(md, "| Logistic regression | Cross-entropy | –"));
+    QVERIFY2(has(md, "seed by seed, median test error 10.50% against 13.50%; AdaLFL's error was "
+                     "lower on 2 of the 3 seeds both finished"),
+             qPrintable(md));
+    // The ablation's table shows accuracies; a diverged run shows its status, outside the median.
+    QVERIFY2(has(md, "| MLP | output none, recovery restore | – | – | 80.00 | – | – | 80.00 |"),
+             qPrintable(md));
+    QVERIFY2(has(md, "| MLP | output none, recovery none | diverged | – | – | – | – | – |"),
+             qPrintable(md));
 }
 
 QTEST_MAIN(TestReproduceReport)
