@@ -64,6 +64,10 @@ QStringList protocolKeys(const QString& grid, const QString& cell) {
         // What the ablation varies: recorded so that its softplus-none cell can share these runs.
         keys << QStringLiteral("loss.output") << QStringLiteral("collapse.recovery");
     }
+    if (grid == QLatin1String("ablation")) {
+        // Restores in a row (runs recorded before the setting existed lack it and are skipped).
+        keys << QStringLiteral("collapse.max_restores");
+    }
     return keys;
 }
 

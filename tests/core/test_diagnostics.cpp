@@ -418,24 +418,37 @@ private Q_SLOTS:
     void aRestoredLossIsNotTakenForHealthy() {
         // The loss is forced flat before every step from 60 to 259, so each restore is collapsed
         // again at once. Every restore must go back to the last loss that was healthy (online
-        // step 40), never to a snapshot taken after a restore while the loss was still flat.
+        // step 40), never to a snapshot taken after a restore while the loss was still flat; after
+        // collapse.max_restores of them in a row the next collapse is not restored (the meta
+        // learning rate is not halved again) and, the episode never ending, nothing more is said.
         Collected out;
         RunControl control;
-        const RunConfig c = collapseConfig("restore");
+        RunConfig c = collapseConfig("restore");
+        c.collapse.maxRestores = 3;
         train::testing::inject(train::testing::Fault::CollapseLoss, Phase::Online, 60, 200);
         const Finished f = Trainer::run(c, out, control);
         QCOMPARE(f.status, RunStatus::Finished);
-        int restores = 0;
+        QStringList messages;
         for (const auto& w : out.warnings) {
-            if (w.code != "collapse") {
-                continue;
+            if (w.code == "collapse") {
+                messages << QString::fromStdString(w.message);
             }
-            ++restores;
-            QVERIFY2(QString::fromStdString(w.message).contains(
-                         "restored the loss network of online step 40,"),
-                     w.message.c_str());
         }
-        QVERIFY2(restores >= 2, qPrintable(QString::number(restores)));
+        QCOMPARE(messages.size(), 4);
+        const char* halved[] = {"0.0005", "0.00025", "0.000125"};
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY2(messages[i].contains(
+                         QStringLiteral(
+                             "restored the loss network of online step 40, meta learning rate "
+                             "halved to %1")
+                             .arg(QLatin1String(halved[i]))),
+                     qPrintable(messages[i]));
+        }
+        QVERIFY2(messages[3].contains(QStringLiteral(
+                     "not restored: the loss network of online step 40 was restored 3 times in a "
+                     "row and collapsed again (collapse.max_restores), so the loss learns on as it "
+                     "is, meta learning rate 0.000125")),
+                 qPrintable(messages[3]));
     }
 
     void stopAndResumeAroundACollapse_data() {
@@ -448,6 +461,10 @@ private Q_SLOTS:
         // After the restore (at most a window and an evaluation interval after step 60): the
         // restored loss, the halved meta learning rate and the fresh window must all travel.
         QTest::newRow("restore, after the restore") << "restore" << 120;
+        // Flat for 200 steps: three restores, then one that is refused. The count of restores
+        // in a row travels too: a resume that forgot it would restore a fourth time.
+        // (Stop step 0: halfway between the third restore and the refusal, found by the test.)
+        QTest::newRow("restore, after the restores ran out") << "restore" << 0;
     }
     void stopAndResumeAroundACollapse() {
         // The detector's window, the open episode and the last healthy snapshot are run state:
@@ -455,8 +472,11 @@ private Q_SLOTS:
         // message, and give the same series, as the run that was never interrupted.
         QFETCH(QString, recovery);
         QFETCH(int, stopStep);
-        const RunConfig c = collapseConfig(recovery.toStdString());
-        train::testing::inject(train::testing::Fault::CollapseLoss, Phase::Online, 60);
+        RunConfig c = collapseConfig(recovery.toStdString());
+        c.collapse.maxRestores = 3;
+        const bool ranOut = QString::fromLatin1(QTest::currentDataTag()).contains("ran out");
+        train::testing::inject(train::testing::Fault::CollapseLoss, Phase::Online, 60,
+                               ranOut ? 200 : 1);
 
         Collected whole;
         RunControl wholeControl;
@@ -464,6 +484,22 @@ private Q_SLOTS:
         const auto collapse = std::find_if(whole.warnings.begin(), whole.warnings.end(),
                                            [](const Warning& w) { return w.code == "collapse"; });
         QVERIFY(collapse != whole.warnings.end());
+        if (ranOut) {
+            // The stop falls between the third restore and the refused fourth.
+            std::vector<std::int64_t> restoredAt;
+            std::int64_t refusedAt = -1;
+            for (const auto& w : whole.warnings) {
+                if (w.code == "collapse" && w.message.find("not restored") != std::string::npos) {
+                    refusedAt = w.step;
+                } else if (w.code == "collapse") {
+                    restoredAt.push_back(w.step);
+                }
+            }
+            QCOMPARE(restoredAt.size(), std::size_t{3});
+            stopStep = static_cast<int>(restoredAt.back() + refusedAt) / 2;
+            QVERIFY2(restoredAt.back() < stopStep && stopStep < refusedAt,
+                     qPrintable(QStringLiteral("%1 .. %2").arg(restoredAt.back()).arg(refusedAt)));
+        }
         QVERIFY2(stopStep < 100 ? collapse->step > stopStep : collapse->step < stopStep,
                  qPrintable(QString::number(collapse->step)));  // the rows test what they say
 

@@ -108,6 +108,7 @@ QString labelFor(const std::string& key) {
         {"collapse.window", "Window (steps)"},
         {"collapse.fraction", "In at least (share)"},
         {"collapse.recovery", "Then"},
+        {"collapse.max_restores", "Restores in a row"},
         {"taylorglo.sigma", "CMA-ES \u03c3"},
         {"taylorglo.population", "Population"},
         {"taylorglo.generations", "Generations"},
@@ -177,6 +178,7 @@ bool isAdvanced(const std::string& key) {
                                                    "collapse.threshold",
                                                    "collapse.window",
                                                    "collapse.fraction",
+                                                   "collapse.max_restores",
                                                    "taylorglo.sigma"};
     return advanced.count(key) > 0;
 }

@@ -279,6 +279,9 @@ std::vector<FieldImpl> buildFields() {
     f.push_back(stringField("collapse.recovery", LS_REF(collapse.recovery), {"none", "restore"},
                             "Collapse: none (warn) or restore (last healthy loss network, meta "
                             "learning rate halved)"));
+    f.push_back(intField("collapse.max_restores", LS_REF(collapse.maxRestores), 1, kMaxInt,
+                         "Collapse: restores of one healthy snapshot in a row before restore "
+                         "gives up on it and the loss learns on as it is"));
 
     f.push_back(realField("taylorglo.sigma", LS_REF(taylorglo.sigma), 1e-6, 100,
                           "TaylorGLO: CMA-ES initial step size"));

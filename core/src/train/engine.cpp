@@ -257,6 +257,7 @@ void Engine::rememberHealthyLoss(std::int64_t stepIndex) {
     m_collapse.healthyPhase = m_phase;  // the phase being run
     m_collapse.healthyPhi = cloneAll(m_loss->parameters());
     m_collapse.healthyMetaOptimizer = cloneNamed(m_metaOptimizer->state());
+    m_collapse.restores = 0;
 }
 
 void Engine::watchForCollapse(Phase phase, std::int64_t stepIndex, const methods::StepResult& r) {
@@ -277,7 +278,18 @@ void Engine::watchForCollapse(Phase phase, std::int64_t stepIndex, const methods
     // meant to be judged by for an offline snapshot, so there it only warns.
     if (m_config.collapse.recovery == "restore" && !lossLearnsIn(phase)) {
         msg << "; the loss is frozen in this phase, so nothing is restored";
+    } else if (m_config.collapse.recovery == "restore" && c.healthyStep >= 0 &&
+               c.restores >= m_config.collapse.maxRestores) {
+        // Restoring the same loss again would only halve the meta learning rate once more: the
+        // loss learns on as it is (one warning for this episode; a recovery on its own gives a
+        // new healthy snapshot, and restores resume from that).
+        msg << "; not restored: the loss network of " << phaseName(c.healthyPhase) << " step "
+            << c.healthyStep << " was restored " << c.restores
+            << " times in a row and collapsed again (collapse.max_restores), so the loss learns "
+               "on as it is, meta learning rate "
+            << m_metaLr;
     } else if (m_config.collapse.recovery == "restore" && c.healthyStep >= 0) {
+        ++c.restores;
         copyInto(m_loss->parameters(), c.healthyPhi);
         m_metaOptimizer->setState(c.healthyMetaOptimizer);
         m_metaLr *= 0.5;
@@ -307,7 +319,8 @@ void Engine::applyInjectedFault(Phase phase, std::int64_t stepIndex) {
         for (std::size_t i = 0; i + 1 < weights.size(); ++i) {
             weights[i].abs_();
         }
-        weights.back().abs_().mul_(-10.0);
+        // Bounded: injected every step of a long span, -10x would overflow within ~40 steps.
+        weights.back().abs_().mul_(-10.0).clamp_min_(-1e4);
     }
 }
 
@@ -427,6 +440,7 @@ void Engine::saveCheckpoint(Phase phase, std::int64_t stepIndex) {
         archive.write("collapse.healthy_step", c10::IValue(c.healthyStep));
         archive.write("collapse.healthy_phase",
                       c10::IValue(static_cast<std::int64_t>(c.healthyPhase)));
+        archive.write("collapse.restores", c10::IValue(c.restores));
         if (c.healthyStep >= 0) {
             writeList("collapse.healthy_phi", c.healthyPhi);
             writeNamed("collapse.healthy_meta_optimizer", c.healthyMetaOptimizer);
@@ -543,6 +557,8 @@ void Engine::loadCheckpoint(const std::string& bytes) {
         c.detector.setState(watch);
         c.healthyStep = readInt("collapse.healthy_step");
         c.healthyPhase = static_cast<Phase>(readInt("collapse.healthy_phase"));
+        // Checkpoints written before collapse.max_restores have no count: none so far.
+        c.restores = archive.try_read("collapse.restores", value) ? value.toInt() : 0;
         if (c.healthyStep >= 0) {
             c.healthyPhi = cloneAll(m_loss->parameters());
             readList("collapse.healthy_phi", c.healthyPhi);

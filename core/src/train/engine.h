@@ -124,6 +124,8 @@ private:
         Phase healthyPhase = Phase::Setup;
         std::vector<torch::Tensor> healthyPhi;
         NamedTensors healthyMetaOptimizer;
+        /// Restores of this snapshot since it was taken (collapse.max_restores caps them).
+        std::int64_t restores = 0;
     } m_collapse;
 
     struct GoodState {

@@ -96,6 +96,11 @@ struct CollapseConfig {
     /// none: warn only; restore: go back to the loss network of the last healthy snapshot and
     /// halve the meta learning rate.
     std::string recovery = "none";
+    /// With restore: how many times in a row one healthy snapshot is restored, with no new healthy
+    /// snapshot in between, before restoring gives up on it and the loss learns on as it is (a
+    /// restored loss that collapses again at once would otherwise be restored every window, the
+    /// meta learning rate halved each time towards zero). A new healthy snapshot resets the count.
+    std::int64_t maxRestores = 3;
 };
 
 /// One experiment, complete. Plain value; JSON round-trip with parseRunConfig / toJson.
