@@ -10,6 +10,7 @@
 #include <lossstudio/core/metric_keys.h>
 #include <lossstudio/core/trainer.h>
 
+#include "config/legacy_config.h"
 #include "losses/learned_loss.h"
 #include "methods/steps.h"
 #include "train/collapse_detector.h"
@@ -532,6 +533,91 @@ private Q_SLOTS:
                                     .arg(QString::fromStdString(warnings[i].message),
                                          QString::fromStdString(whole.warnings[i].message))));
         }
+    }
+
+    void hashOfARunFromBeforeTheRestoreCap() {
+        // A run's config as the store recorded it before collapse.max_restores existed, and the
+        // hash that version gave it (run ablation/mlp/none-none/seed4, checkpointed at online
+        // step 3656). Parsed today it holds the cap's default, so it hashes differently; at the
+        // legacy value (no cap) it must hash as it did then, or its checkpoint cannot resume.
+        const auto parsed = parseRunConfig(
+            R"({"name": "ablation/mlp/none-none/seed4", "method": "adalfl", "seed": 4, "steps": 10000,
+  "batch_size": 128, "threads": 1, "device": "cpu", "eval_interval": 500, "eval_batch_size": 1000,
+  "snapshot_interval": 100, "snapshot_points": 101, "checkpoint_interval": 1000,
+  "data": {"name": "fashion-mnist", "path": "", "validation_fraction": 0.1, "normalize": true,
+           "train_limit": 0, "test_limit": 0, "csv_label_column": -1, "csv_header": true,
+           "synthetic_classes": 4, "synthetic_features": 8, "synthetic_samples": 1024},
+  "model": {"name": "mlp", "hidden": [1000, 1000]},
+  "optimizer": {"name": "sgd", "lr": 0.01, "momentum": 0.0, "nesterov": false,
+                "weight_decay": 0.0, "beta1": 0.9, "beta2": 0.999, "eps": 1e-08,
+                "milestones": [], "gamma": 0.1},
+  "loss": {"hidden_width": 40, "hidden_layers": 2, "activation": "auto", "gamma": 0.25,
+           "beta": 2.0, "output": "none", "reduction": "mean"},
+  "meta": {"lr": 0.001, "init_steps": 2500, "batches": "validation", "max_failures": 5},
+  "collapse": {"threshold": 0.001, "window": 200, "fraction": 0.9, "recovery": "none"},
+  "taylorglo": {"sigma": 1.2, "population": 20, "generations": 50, "partial_steps": 500}})");
+        QVERIFY2(parsed.ok(), parsed.ok() ? "" : parsed.error().c_str());
+        const RunConfig today = parsed.value();
+        QCOMPARE(today.collapse.maxRestores, std::int64_t{3});
+        QVERIFY(configHash(today) != "181f2842aa4de0af");
+        QCOMPARE(configHash(withLegacyValues(today)), std::string("181f2842aa4de0af"));
+        QCOMPARE(lateSettingsChanged(today), std::string("collapse.max_restores = 3"));
+        QVERIFY(lateSettingsChanged(withLegacyValues(today)).empty());
+    }
+
+    void resumesACheckpointFromBeforeTheRestoreCap() {
+        // A run started without a cap (the legacy value, as every run before the setting) and
+        // stopped between its third and fourth restore resumes under today's default config as
+        // it was started: uncapped, the same series and warnings as the run never stopped.
+        RunConfig legacy = collapseConfig("restore");
+        legacy.collapse.maxRestores = kLegacyMaxRestores;
+        train::testing::inject(train::testing::Fault::CollapseLoss, Phase::Online, 60, 200);
+        Collected whole;
+        RunControl wholeControl;
+        QCOMPARE(Trainer::run(legacy, whole, wholeControl).status, RunStatus::Finished);
+        std::vector<std::int64_t> restoredAt;
+        for (const auto& w : whole.warnings) {
+            if (w.code == "collapse") {
+                QVERIFY2(w.message.find("; restored the loss network") != std::string::npos,
+                         w.message.c_str());
+                restoredAt.push_back(w.step);
+            }
+        }
+        QVERIFY2(restoredAt.size() > 3, qPrintable(QString::number(restoredAt.size())));
+        const std::int64_t stopStep = (restoredAt[2] + restoredAt[3]) / 2;
+
+        Collected first;
+        RunControl firstControl;
+        first.onStep = [&](const StepMetrics& s) {
+            if (s.phase == Phase::Online && s.step == stopStep) {
+                firstControl.requestStop();
+            }
+        };
+        QCOMPARE(Trainer::run(legacy, first, firstControl).status, RunStatus::Stopped);
+        QCOMPARE(first.checkpoints.size(), std::size_t{1});
+        const std::string& checkpoint = *first.checkpoints.back().data;
+
+        const RunConfig today = collapseConfig("restore");  // the default cap, 3
+        QCOMPARE(today.collapse.maxRestores, std::int64_t{3});
+        Collected second;
+        RunControl secondControl;
+        QCOMPARE(Trainer::run(today, second, secondControl, checkpoint).status,
+                 RunStatus::Finished);
+        auto warnings = first.warnings;
+        warnings.insert(warnings.end(), second.warnings.begin(), second.warnings.end());
+        QVERIFY(warningRows(warnings) == warningRows(whole.warnings));
+        auto steps = first.steps;
+        steps.insert(steps.end(), second.steps.begin(), second.steps.end());
+        QVERIFY(stepRows(steps) == stepRows(whole.steps));
+
+        // Any other difference is still refused.
+        RunConfig other = today;
+        other.seed = 2;
+        Collected refused;
+        RunControl refusedControl;
+        const Finished f = Trainer::run(other, refused, refusedControl, checkpoint);
+        QCOMPARE(f.status, RunStatus::Failed);
+        QVERIFY2(f.message.find("different config") != std::string::npos, f.message.c_str());
     }
 
     void restoreRecoversFromCollapse() {

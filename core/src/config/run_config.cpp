@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/legacy_config.h"
+
 namespace lossstudio::core {
 namespace {
 
@@ -498,11 +500,55 @@ Result<std::string> configValue(const RunConfig& config, const std::string& key)
     return field->get(config).dump();
 }
 
+namespace {
+
+/// A setting added after runs were recorded: its JSON place and the value that reproduces how
+/// runs behaved before it (legacy_config.h).
+struct LateSetting {
+    const char* key;      ///< dotted config key
+    const char* pointer;  ///< its place in toJsonValue()
+    json legacy;
+};
+
+const std::vector<LateSetting>& lateSettings() {
+    static const std::vector<LateSetting> settings = {
+        {"collapse.max_restores", "/collapse/max_restores", json(kLegacyMaxRestores)},
+    };
+    return settings;
+}
+
+}  // namespace
+
+RunConfig withLegacyValues(const RunConfig& config) {
+    RunConfig out = config;
+    out.collapse.maxRestores = kLegacyMaxRestores;
+    return out;
+}
+
+std::string lateSettingsChanged(const RunConfig& config) {
+    const json value = toJsonValue(config);
+    std::string out;
+    for (const LateSetting& late : lateSettings()) {
+        const json& v = value.at(json::json_pointer(late.pointer));
+        if (v != late.legacy) {
+            out += (out.empty() ? "" : ", ") + std::string(late.key) + " = " + v.dump();
+        }
+    }
+    return out;
+}
+
 std::string configHash(const RunConfig& config) {
     json value = toJsonValue(config);
     value.erase("name");
     value.erase("threads");
     value.erase("checkpoint_interval");
+    // A late setting at its legacy value is left out: the hash an earlier version gave the run.
+    for (const LateSetting& late : lateSettings()) {
+        const json::json_pointer at(late.pointer);
+        if (value.at(at) == late.legacy) {
+            value.at(at.parent_pointer()).erase(at.back());
+        }
+    }
     const std::string text = value.dump();
     std::uint64_t hash = 1469598103934665603ull;  // FNV-1a 64
     for (unsigned char ch : text) {

@@ -10,6 +10,7 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include "config/legacy_config.h"
 #include "lossstudio/core/version.h"
 #include "train/testing_hooks.h"
 
@@ -480,11 +481,22 @@ void Engine::loadCheckpoint(const std::string& bytes) {
                        "LossStudio's engine; start the run afresh"};
     }
     archive.read("config_hash", value);
-    if (value.toStringRef() != configHash(m_config)) {
-        throw RunError{RunStatus::Failed,
-                       "the checkpoint belongs to a run with a different config (hash " +
-                           value.toStringRef() + ", this config " + configHash(m_config) +
-                           "); resume with the run's own config"};
+    const std::string storedHash = value.toStringRef();
+    if (storedHash != configHash(m_config)) {
+        // Written before settings this version added (legacy_config.h)? Then the run goes on as
+        // it was started, with those settings at their legacy values.
+        const RunConfig legacy = withLegacyValues(m_config);
+        if (storedHash != configHash(legacy)) {
+            throw RunError{RunStatus::Failed,
+                           "the checkpoint belongs to a run with a different config (hash " +
+                               storedHash + ", this config " + configHash(m_config) +
+                               "); resume with the run's own config"};
+        }
+        m_log->info(
+            "the checkpoint predates settings this run's config holds ({}): the run resumes as it "
+            "was started, without them",
+            lateSettingsChanged(m_config));
+        m_config = legacy;
     }
     m_phase = static_cast<Phase>(readInt("phase"));
     m_step = readInt("step");
