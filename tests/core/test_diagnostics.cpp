@@ -116,6 +116,21 @@ RunConfig collapseConfig(const std::string& recovery) {
     return c;
 }
 
+/// Runs `config` and stops it in online step `stopStep`; `status` is how the run ended. Returns
+/// what it emitted, its stop checkpoint included.
+Collected runStoppedAt(const RunConfig& config, std::int64_t stopStep, RunStatus& status) {
+    Collected out;
+    RunControl control;
+    out.onStep = [&](const StepMetrics& s) {
+        if (s.phase == Phase::Online && s.step == stopStep) {
+            control.requestStop();
+        }
+    };
+    status = Trainer::run(config, out, control).status;
+    out.onStep = nullptr;  // it refers to this frame
+    return out;
+}
+
 }  // namespace
 
 class TestDiagnostics final : public QObject {
@@ -504,14 +519,9 @@ private Q_SLOTS:
         QVERIFY2(stopStep < 100 ? collapse->step > stopStep : collapse->step < stopStep,
                  qPrintable(QString::number(collapse->step)));  // the rows test what they say
 
-        Collected first;
-        RunControl firstControl;
-        first.onStep = [&](const StepMetrics& s) {
-            if (s.phase == Phase::Online && s.step == stopStep) {
-                firstControl.requestStop();
-            }
-        };
-        QCOMPARE(Trainer::run(c, first, firstControl).status, RunStatus::Stopped);
+        RunStatus stopped{};
+        const Collected first = runStoppedAt(c, stopStep, stopped);
+        QCOMPARE(stopped, RunStatus::Stopped);
         QCOMPARE(first.checkpoints.size(), std::size_t{1});
 
         Collected second;
@@ -586,14 +596,9 @@ private Q_SLOTS:
         QVERIFY2(restoredAt.size() > 3, qPrintable(QString::number(restoredAt.size())));
         const std::int64_t stopStep = (restoredAt[2] + restoredAt[3]) / 2;
 
-        Collected first;
-        RunControl firstControl;
-        first.onStep = [&](const StepMetrics& s) {
-            if (s.phase == Phase::Online && s.step == stopStep) {
-                firstControl.requestStop();
-            }
-        };
-        QCOMPARE(Trainer::run(legacy, first, firstControl).status, RunStatus::Stopped);
+        RunStatus stopped{};
+        const Collected first = runStoppedAt(legacy, stopStep, stopped);
+        QCOMPARE(stopped, RunStatus::Stopped);
         QCOMPARE(first.checkpoints.size(), std::size_t{1});
         const std::string& checkpoint = *first.checkpoints.back().data;
 
