@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -521,7 +522,11 @@ const std::vector<LateSetting>& lateSettings() {
 
 RunConfig withLegacyValues(const RunConfig& config) {
     RunConfig out = config;
-    out.collapse.maxRestores = kLegacyMaxRestores;
+    for (const LateSetting& late : lateSettings()) {
+        if (Status set = findField(late.key)->set(out, late.legacy); !set) {
+            throw std::logic_error("legacy value of " + std::string(late.key) + ": " + set.error());
+        }
+    }
     return out;
 }
 
