@@ -281,7 +281,7 @@ const RunRow* findRun(const GridSummary& s, const QString& model, const QString&
 }
 
 /// A run's final test accuracy in percent when the means count it (finished, with a test
-/// accuracy, as in summarize()); nullopt otherwise.
+/// accuracy): the one rule summarize() and the per-seed tables share; nullopt otherwise.
 std::optional<double> countedAccuracy(const RunRow* r) {
     if (r == nullptr || r->status != QLatin1String("finished") || !r->testAccuracy) {
         return std::nullopt;
@@ -701,9 +701,9 @@ GridSummary summarize(const GridSpec& spec, QVector<RunRow> runs) {
                 c.collapsedRuns += r.collapses > 0 ? 1 : 0;
                 if (r.status == QLatin1String("finished")) {
                     ++c.finished;
-                    if (r.testAccuracy) {
-                        errors << 100.0 * (1.0 - *r.testAccuracy);
-                        accuracies << 100.0 * *r.testAccuracy;
+                    if (const auto accuracy = countedAccuracy(&r)) {
+                        errors << 100.0 - *accuracy;
+                        accuracies << *accuracy;
                         walls << r.wallSeconds;
                     }
                 } else if (r.status == QLatin1String("diverged")) {
