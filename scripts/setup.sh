@@ -13,6 +13,8 @@ PACKAGES=(
     libopenblas0-openmp
     # GUI tests, screenshots
     xvfb xauth x11-apps imagemagick
+    # the memcheck test (tests/ui)
+    valgrind
     # bench/reproduce reads the store's JSON listing
     jq
     # the default dataset

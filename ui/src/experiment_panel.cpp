@@ -4,7 +4,7 @@
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFormLayout>
+#include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -256,16 +256,18 @@ void ExperimentPanel::buildForm(QVBoxLayout* layout) {
             return;
         }
         auto* box = new QGroupBox(title, m_form);
-        auto* form = new QFormLayout(box);
-        form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-        form->setRowWrapPolicy(QFormLayout::DontWrapRows);
-        form->setLabelAlignment(Qt::AlignLeft);
-        form->setContentsMargins(6, 4, 6, 4);
-        form->setVerticalSpacing(3);
+        // A grid, not a QFormLayout: Qt 6.4's QFormLayout writes past its row arrays when a row
+        // hidden with setRowVisible() sits beside a visible height-for-width item (our
+        // word-wrapped error labels): valgrind showed the write and the studio test crashed
+        // about one run in ten. A grid lays hidden widgets out as absent rows.
+        auto* grid = new QGridLayout(box);
+        grid->setContentsMargins(6, 4, 6, 4);
+        grid->setVerticalSpacing(3);
+        grid->setColumnStretch(1, 1);
+        int row = 0;
         for (const core::ConfigField* info : keys) {
             Field f;
             f.info = *info;
-            f.form = form;
             f.advanced = isAdvanced(info->key);
             f.row = new QWidget(box);
             auto* rowLayout = new QVBoxLayout(f.row);
@@ -291,13 +293,19 @@ void ExperimentPanel::buildForm(QVBoxLayout* layout) {
             f.error->setVisible(false);
             rowLayout->addWidget(f.error);
             auto* label = new QLabel(labelFor(info->key), box);
+            f.label = label;
             const QString tip = QStringLiteral("<b>%1</b><br>%2")
                                     .arg(QString::fromStdString(info->key),
                                          QString::fromStdString(info->description).toHtmlEscaped());
             label->setToolTip(tip);
             editor->setToolTip(tip);
             label->setBuddy(editor);
-            form->addRow(label, f.row);
+            // The label centred on the editor's line, whether or not an error shows below it.
+            label->setAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+            label->setMinimumHeight(editor->sizeHint().height());
+            grid->addWidget(label, row, 0, Qt::AlignLeft | Qt::AlignTop);
+            grid->addWidget(f.row, row, 1);
+            ++row;
             m_fields.push_back(std::move(f));
             placed.insert(info->key);
         }
@@ -530,7 +538,8 @@ void ExperimentPanel::updateRelevance() {
         if (f.advanced && !showAdvanced && !hasError) {
             visible = false;
         }
-        f.form->setRowVisible(f.row, visible || hasError);
+        f.label->setVisible(visible || hasError);
+        f.row->setVisible(visible || hasError);
         f.row->setEnabled(enabled);
         if (key == "data.path") {
             if (auto* line = qobject_cast<QLineEdit*>(f.editor)) {

@@ -12,7 +12,6 @@
 
 class QCheckBox;
 class QComboBox;
-class QFormLayout;
 class QLabel;
 class QVBoxLayout;
 
@@ -72,7 +71,7 @@ private:
         QWidget* editor = nullptr;
         QWidget* row = nullptr;  ///< editor (and browse button) above the error label
         QLabel* error = nullptr;
-        QFormLayout* form = nullptr;
+        QLabel* label = nullptr;  ///< the key's name, left of `row` in the group's grid
         bool advanced = false;
     };
 
