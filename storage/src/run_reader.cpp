@@ -604,15 +604,29 @@ Result<RunRecord> RunReader::run(qint64 runId) {
 
 Result<qint64> RunReader::findRun(const QString& reference) {
     const QString ref = reference.trimmed();
+    const QString action = QStringLiteral("finding run");
+    // A number is a row id, but it can also be the start of a UUID (a UUID's first 8 hex digits
+    // are all decimal digits for about one run in 40): both are looked up.
     bool numeric = false;
     const qint64 id = ref.toLongLong(&numeric);
+    QString idUuid;  // the UUID of the run whose row id is `ref`, if there is one
     if (numeric) {
-        if (Status s = m_impl->requireRun(id, QStringLiteral("finding run")); !s) {
-            return s.takeError();
+        auto q = m_impl->run(QStringLiteral("SELECT uuid FROM runs WHERE id = ?"), {id}, action);
+        if (!q) {
+            return q.takeError();
         }
-        return id;
+        if (q.value().next()) {
+            idUuid = q.value().value(0).toString();
+        }
     }
     if (ref.size() < 4) {
+        if (!idUuid.isEmpty()) {
+            return id;
+        }
+        if (numeric) {
+            return Error{ErrorCode::NotFound,
+                         QStringLiteral("no run with id %1 in %2").arg(ref, path())};
+        }
         return Error{ErrorCode::InvalidArgument,
                      QStringLiteral("'%1' is too short to name a run: give its id, its UUID or at "
                                     "least 4 characters of the UUID")
@@ -620,8 +634,7 @@ Result<qint64> RunReader::findRun(const QString& reference) {
     }
     auto q = m_impl->run(QStringLiteral("SELECT id, uuid FROM runs WHERE uuid = ? OR uuid LIKE ? "
                                         "ESCAPE '\\' ORDER BY uuid = ? DESC LIMIT 3"),
-                         {ref, detail::likeEscaped(ref) + QLatin1Char('%'), ref},
-                         QStringLiteral("finding run"));
+                         {ref, detail::likeEscaped(ref) + QLatin1Char('%'), ref}, action);
     if (!q) {
         return q.takeError();
     }
@@ -630,9 +643,19 @@ Result<qint64> RunReader::findRun(const QString& reference) {
         found.push_back({q.value().value(0).toLongLong(), q.value().value(1).toString()});
     }
     if (found.isEmpty()) {
+        if (!idUuid.isEmpty()) {
+            return id;
+        }
         return Error{ErrorCode::NotFound,
-                     QStringLiteral("no run '%1' in %2 (list them with: lossstudio-cli runs list)")
-                         .arg(ref, path())};
+                     QStringLiteral("no run %1'%2' in %3 (list them with: lossstudio-cli runs list)")
+                         .arg(numeric ? QStringLiteral("with id or UUID prefix ") : QString(), ref,
+                              path())};
+    }
+    if (!idUuid.isEmpty()) {
+        return Error{ErrorCode::InvalidArgument,
+                     QStringLiteral("'%1' is both the id of run %2 and the start of the UUID %3: "
+                                    "name the run by its UUID (%2, or more of %3)")
+                         .arg(ref, idUuid, found.first().second)};
     }
     if (found.first().second == ref || found.size() == 1) {
         return found.first().first;

@@ -374,6 +374,44 @@ private Q_SLOTS:
         QCOMPARE(m_reader->findRun(QStringLiteral("ab")).code(), ErrorCode::InvalidArgument);
         QCOMPARE(m_reader->run(99999).code(), ErrorCode::NotFound);
     }
+
+    // A UUID's first 8 hex digits are all decimal for about one run in 40 (test_app_cli_runs once
+    // failed on "39239923", read as a row id): a number is looked up as an id and as a prefix.
+    void aNumberIsTriedAsAnIdAndAsAUuidPrefix() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("digits.sqlite"));
+        QVector<RunHandle> made;
+        {
+            auto writer = RunWriter::open(path).value();
+            for (const char* uuid : {"aaaa0000-0000-4000-8000-000000000001",
+                                     "39239923-1a74-4000-8000-000000000002",
+                                     "00020000-0000-4000-8000-000000000003"}) {
+                NewRun n = sampleRun(QString::fromLatin1(uuid).left(8));
+                n.uuid = QString::fromLatin1(uuid);
+                made.push_back(writer->createRun(n).value());
+                QVERIFY(writer->finishRun(RunStatus::Finished, QString()).ok());
+            }
+        }
+        auto reader = RunReader::open(path).value();
+        QCOMPARE(made.at(1).uuid, QStringLiteral("39239923-1a74-4000-8000-000000000002"));
+        QCOMPARE(reader->findRun(QStringLiteral("39239923")).value(), made.at(1).id);
+        QCOMPARE(reader->findRun(QStringLiteral("00020000")).value(), made.at(2).id);
+        QCOMPARE(reader->findRun(QString::number(made.at(1).id)).value(), made.at(1).id);
+
+        // "0002" is run 2's id (made.at(1)) and the start of the third run's UUID.
+        QCOMPARE(made.at(1).id, qint64(2));
+        const auto both = reader->findRun(QStringLiteral("0002"));
+        QCOMPARE(both.code(), ErrorCode::InvalidArgument);
+        QVERIFY2(both.error().contains(made.at(1).uuid) &&
+                     both.error().contains(made.at(2).uuid),
+                 qPrintable(both.error()));
+
+        QCOMPARE(reader->findRun(QStringLiteral("7")).code(), ErrorCode::NotFound);
+        const auto none = reader->findRun(QStringLiteral("77777777"));
+        QCOMPARE(none.code(), ErrorCode::NotFound);
+        QVERIFY2(none.error().contains(QLatin1String("id or UUID prefix")),
+                 qPrintable(none.error()));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestQuery)

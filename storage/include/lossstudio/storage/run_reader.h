@@ -50,7 +50,8 @@ public:
     /// One run, complete (config included). NotFound if the id is unknown.
     Result<RunRecord> run(qint64 runId);
     /// The id of the run named by `reference`: a numeric id, a UUID, or an unambiguous UUID prefix
-    /// of at least 4 characters.
+    /// of at least 4 characters. A number is looked up both ways (a UUID can start with digits);
+    /// matching one run by id and another by prefix is an error naming both.
     Result<qint64> findRun(const QString& reference);
     /// Values present in the store, sorted, for filter menus.
     enum class Column { Method, Model, Dataset, Tag, Status };
