@@ -245,7 +245,11 @@ private Q_SLOTS:
             choose(combo(panel, "data.name"), dataset);
             const bool synthetic = QLatin1String(dataset) == QLatin1String("synthetic");
             QCOMPARE(panel.isValid(), synthetic);  // the others need a folder: an error shows
-            QTRY_VERIFY(!panel.editor(QStringLiteral("seed"))->geometry().isEmpty());
+            // Lay out now: showing and hiding rows posts layout requests (nested, so a few
+            // rounds), and geometry is read below.
+            for (int round = 0; round < 4; ++round) {
+                QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+            }
             for (const char* key : keys) {
                 QWidget* editor = panel.editor(QString::fromLatin1(key));
                 QLabel* label = labelOf(key);
@@ -260,6 +264,9 @@ private Q_SLOTS:
                     const QRect l(label->mapTo(&panel, QPoint(0, 0)), label->size());
                     QVERIFY2(l.center().y() >= e.top() && l.center().y() <= e.bottom(), key);
                     QVERIFY2(l.right() < e.left(), key);
+                    // One label column for every group: editors line up across groups.
+                    const QWidget* seed = panel.editor(QStringLiteral("seed"));
+                    QCOMPARE(e.left(), seed->mapTo(&panel, QPoint(0, 0)).x());
                 }
             }
         }

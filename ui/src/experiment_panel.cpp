@@ -13,6 +13,7 @@
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <climits>
 #include <set>
 
@@ -223,7 +224,9 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     auto* scroll = new QScrollArea(this);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // Editors shrink to fit a narrow dock (combo boxes down to a few characters); a dock narrower
+    // still scrolls sideways rather than cutting editors off.
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     m_form = new QWidget(scroll);
     auto* formLayout = new QVBoxLayout(m_form);
     formLayout->setContentsMargins(0, 0, 4, 0);
@@ -251,6 +254,7 @@ ExperimentPanel::~ExperimentPanel() = default;
 void ExperimentPanel::buildForm(QVBoxLayout* layout) {
     const auto& all = core::configFields();
     std::set<std::string> placed;
+    std::vector<QGridLayout*> grids;
     auto addGroup = [&](const QString& title, const std::vector<const core::ConfigField*>& keys) {
         if (keys.empty()) {
             return;
@@ -264,6 +268,7 @@ void ExperimentPanel::buildForm(QVBoxLayout* layout) {
         grid->setContentsMargins(6, 4, 6, 4);
         grid->setVerticalSpacing(3);
         grid->setColumnStretch(1, 1);
+        grids.push_back(grid);
         int row = 0;
         for (const core::ConfigField* info : keys) {
             Field f;
@@ -327,6 +332,17 @@ void ExperimentPanel::buildForm(QVBoxLayout* layout) {
         }
     }
     addGroup(tr("Other"), rest);
+    // One label column width for every group, so that all editors start at the same x (the
+    // advanced settings' longer labels widen only their own group's column when shown).
+    int labelWidth = 0;
+    for (const Field& f : m_fields) {
+        if (!f.advanced) {
+            labelWidth = std::max(labelWidth, f.label->sizeHint().width());
+        }
+    }
+    for (QGridLayout* grid : grids) {
+        grid->setColumnMinimumWidth(0, labelWidth);
+    }
 }
 
 QWidget* ExperimentPanel::makeEditor(Field& f) {
@@ -343,6 +359,8 @@ QWidget* ExperimentPanel::makeEditor(Field& f) {
         case core::ConfigType::String:
             if (!f.info.choices.empty()) {
                 auto* combo = new QComboBox(f.row);
+                combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+                combo->setMinimumContentsLength(8);
                 for (const auto& choice : f.info.choices) {
                     combo->addItem(choiceLabel(key, choice), QString::fromStdString(choice));
                 }
