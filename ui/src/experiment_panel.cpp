@@ -556,8 +556,9 @@ void ExperimentPanel::updateRelevance() {
         if (f.advanced && !showAdvanced && !hasError) {
             visible = false;
         }
-        f.label->setVisible(visible || hasError);
-        f.row->setVisible(visible || hasError);
+        const bool shown = visible || hasError;
+        f.label->setVisible(shown);
+        f.row->setVisible(shown);
         f.row->setEnabled(enabled);
         if (key == "data.path") {
             if (auto* line = qobject_cast<QLineEdit*>(f.editor)) {
