@@ -2,6 +2,7 @@
 // and offers the documented shortcuts.
 #include <QAction>
 #include <QDockWidget>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -49,6 +50,24 @@ private Q_SLOTS:
         QCOMPARE(window.pauseAction()->shortcut(), QKeySequence(Qt::Key_F6));
         QVERIFY(window.stopAction()->shortcuts().contains(QKeySequence(Qt::SHIFT | Qt::Key_F5)));
         QVERIFY(window.stopAction()->shortcuts().contains(QKeySequence(Qt::CTRL | Qt::Key_Period)));
+    }
+
+    // A 1280x800 laptop screen holds the whole window at its default layout: no page of the
+    // central tabs, dock or status bar may force it wider or taller.
+    void fitsA1280By800Screen() {
+        lossstudio::ui::MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const QSize min = window.minimumSizeHint();
+        QVERIFY2(min.width() <= 1280 && min.height() <= 800,
+                 qPrintable(QStringLiteral("minimum size %1x%2").arg(min.width()).arg(min.height())));
+        QCOMPARE(window.size(), QSize(1280, 800));
+        auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("mainTabs"));
+        QVERIFY(tabs != nullptr);
+        for (int i = 0; i < tabs->count(); ++i) {
+            QVERIFY2(tabs->widget(i)->minimumSizeHint().width() <= tabs->width(),
+                     qPrintable(tabs->tabText(i)));
+        }
     }
 
 private:

@@ -237,6 +237,9 @@ CompareView::CompareView(StoreSession* session, QWidget* parent)
     exportButton->setMenu(exportMenu);
     m_summary = new QLabel(tr("Select runs in the Runs tab and press Compare."), this);
     m_summary->setObjectName(QStringLiteral("compareSummary"));
+    // Wraps rather than widening the tab: unwrapped, this sentence made the Compare page (and so
+    // the main window) wider than a 1280 px screen.
+    m_summary->setWordWrap(true);
 
     auto* bar = new QHBoxLayout;
     bar->setContentsMargins(6, 2, 6, 2);
@@ -274,6 +277,10 @@ CompareView::CompareView(StoreSession* session, QWidget* parent)
     split->addWidget(middle);
     split->addWidget(tables);
     split->setSizes({300, 260, 180});
+    // Side by side plots start with equal widths (left alone, the long title of the learned-loss
+    // plot took most of the row and squeezed the accuracy plot to its minimum).
+    top->setSizes({1000, 1000});
+    middle->setSizes({1000, 1000});
     for (QSplitter* s : {top, middle, split}) {
         s->setChildrenCollapsible(false);
         s->setHandleWidth(5);
