@@ -12,6 +12,7 @@
 
 #include "config/legacy_config.h"
 #include "lossstudio/core/version.h"
+#include "train/loss_shape.h"
 #include "train/testing_hooks.h"
 
 namespace lossstudio::core::train {
@@ -343,19 +344,28 @@ void Engine::evaluate(Phase phase, std::int64_t stepIndex) {
                  phaseName(phase), val.accuracy, test.accuracy);
 }
 
-void Engine::snapshot(Phase phase, std::int64_t stepIndex) {
+LossSnapshot Engine::snapshot(Phase phase, std::int64_t stepIndex) {
     if (m_loss) {
-        snapshotOf(phase, stepIndex, m_loss.get(), m_loss->flatParameters());
-    } else if (m_taylor) {
+        return snapshotOf(phase, stepIndex, m_loss.get(), m_loss->flatParameters());
+    }
+    if (m_taylor) {
         const auto& t = m_taylor->parameters();
-        snapshotOf(phase, stepIndex, m_taylor.get(), std::vector<float>(t.begin(), t.end()));
-    } else {
-        snapshotOf(phase, stepIndex, nullptr, {});
+        return snapshotOf(phase, stepIndex, m_taylor.get(),
+                          std::vector<float>(t.begin(), t.end()));
+    }
+    return snapshotOf(phase, stepIndex, nullptr, {});
+}
+
+void Engine::checkFrozenLoss(Phase phase, const LossSnapshot& loss) {
+    if (auto message = flatLossWarning(loss, testing::flatLossThreshold())) {
+        Warning w{phase, loss.step, "flat-loss", std::move(*message)};
+        m_log->warn("{}", w.message);
+        m_observer.onWarning(w);
     }
 }
 
-void Engine::snapshotOf(Phase phase, std::int64_t stepIndex, const losses::ClasswiseLoss* loss,
-                        std::vector<float> parameters) {
+LossSnapshot Engine::snapshotOf(Phase phase, std::int64_t stepIndex,
+                                const losses::ClasswiseLoss* loss, std::vector<float> parameters) {
     torch::NoGradGuard noGrad;
     LossSnapshot s;
     s.phase = phase;
@@ -387,6 +397,7 @@ void Engine::snapshotOf(Phase phase, std::int64_t stepIndex, const losses::Class
         s.effectiveSlope = s.slopeY1;
     }
     m_observer.onLossSnapshot(s);
+    return s;
 }
 
 void Engine::saveCheckpoint(Phase phase, std::int64_t stepIndex) {
@@ -621,7 +632,10 @@ void Engine::runPhase(Phase phase, std::int64_t firstStep, std::int64_t lastStep
     const bool training = phase != Phase::OfflineInit;
     const bool lossChanges = m_loss && lossLearnsIn(phase);
     if (firstStep == 1 && !m_resumedAtPhaseStart) {
-        snapshot(phase, 0);
+        const LossSnapshot start = snapshot(phase, 0);
+        if (training && !lossChanges && (m_loss || m_taylor)) {
+            checkFrozenLoss(phase, start);  // ML3's and TaylorGLO's final training
+        }
         if (lossChanges) {
             rememberHealthyLoss(0);  // the phase's starting loss: the fallback until evidence
         }

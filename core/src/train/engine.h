@@ -72,9 +72,13 @@ private:
     void rememberHealthyLoss(std::int64_t step);
     void applyInjectedFault(Phase phase, std::int64_t step);
     void evaluate(Phase phase, std::int64_t step);
-    void snapshot(Phase phase, std::int64_t step);
-    void snapshotOf(Phase phase, std::int64_t step, const losses::ClasswiseLoss* loss,
-                    std::vector<float> parameters);
+    /// Samples the loss in use and reports it (onLossSnapshot); returns what it reported.
+    LossSnapshot snapshot(Phase phase, std::int64_t step);
+    LossSnapshot snapshotOf(Phase phase, std::int64_t step, const losses::ClasswiseLoss* loss,
+                            std::vector<float> parameters);
+    /// At the start of a phase that trains with a frozen learned loss: warns ("flat-loss") when
+    /// that loss stops pulling too early (train/loss_shape.h).
+    void checkFrozenLoss(Phase phase, const LossSnapshot& loss);
     /// Parks while paused (the pause takes effect here); true when the run must stop.
     bool pauseAndCheckStop();
     void runSearch();

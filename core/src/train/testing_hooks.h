@@ -30,4 +30,10 @@ void clearInjections();
 /// Engine side: the fault to apply before this step (None almost always).
 Fault faultBefore(Phase phase, std::int64_t step);
 
+/// The level below which a frozen loss's pullsUntil() is warned about ("flat-loss"): above 1 every
+/// frozen loss warns, so a test can see the warning's path on any run. Until set, and after
+/// clearInjections(), it is train::kFlatLossBelow.
+void setFlatLossThreshold(float threshold);
+float flatLossThreshold();
+
 }  // namespace lossstudio::core::train::testing

@@ -7,6 +7,7 @@
 #include <torch/serialize/input-archive.h>
 
 #include "train/engine.h"
+#include "train/loss_shape.h"
 #include "train/testing_hooks.h"
 
 namespace lossstudio::core {
@@ -18,6 +19,7 @@ Fault g_fault = Fault::None;
 Phase g_injectPhase = Phase::Setup;
 std::int64_t g_injectStep = -1;
 int g_injectTimes = 0;
+float g_flatLossThreshold = kFlatLossBelow;
 }  // namespace
 
 void inject(Fault fault, Phase phase, std::int64_t step, int times) {
@@ -28,7 +30,20 @@ void inject(Fault fault, Phase phase, std::int64_t step, int times) {
     g_injectTimes = times;
 }
 
-void clearInjections() { inject(Fault::None, Phase::Setup, -1, 0); }
+void clearInjections() {
+    inject(Fault::None, Phase::Setup, -1, 0);
+    setFlatLossThreshold(kFlatLossBelow);
+}
+
+void setFlatLossThreshold(float threshold) {
+    std::lock_guard<std::mutex> lock(g_injectionMutex);
+    g_flatLossThreshold = threshold;
+}
+
+float flatLossThreshold() {
+    std::lock_guard<std::mutex> lock(g_injectionMutex);
+    return g_flatLossThreshold;
+}
 
 Fault faultBefore(Phase phase, std::int64_t step) {
     std::lock_guard<std::mutex> lock(g_injectionMutex);
