@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <functional>
 #include <tuple>
 
@@ -251,6 +252,12 @@ private Q_SLOTS:
         std::vector<float> rising(square.rbegin(), square.rend());
         QCOMPARE(train::pullsUntil(effectiveOnly(rising)), 0.0f);
         QCOMPARE(train::pullsUntil(LossSnapshot{}), 1.0f);  // no effective loss: nothing to judge
+        for (const float bad : {std::nanf(""), std::numeric_limits<float>::infinity()}) {
+            std::vector<float> broken = square;
+            broken[0] = bad;  // with e(0) = inf every p would count as "done falling"
+            QCOMPARE(train::pullsUntil(effectiveOnly(broken)), 1.0f);
+            QVERIFY(!train::flatLossWarning(effectiveOnly(broken)).has_value());
+        }
     }
 
     void flatLossWarningOnRealLosses() {
@@ -259,7 +266,7 @@ private Q_SLOTS:
         QCOMPARE(train::pullsUntil(seed1), 0.16f);
         const auto warning = train::flatLossWarning(seed1);
         QVERIFY(warning.has_value());
-        QVERIFY2(QString::fromStdString(*warning).contains("stops pulling at p = 0.16"),
+        QVERIFY2(QString::fromStdString(*warning).contains("99% of its falling by p = 0.16"),
                  warning->c_str());
         // Seed 0's pulls on to p = 0.77 (250.5 within 1% of 436.8 - 249.9): no warning.
         const LossSnapshot seed0 = effectiveOnly(kMl3Seed0Effective);
@@ -310,11 +317,65 @@ private Q_SLOTS:
                 QCOMPARE(flat[0].phase, Phase::Training);
                 QCOMPARE(flat[0].step, std::int64_t{0});
                 const QString expected =
-                    QStringLiteral("stops pulling at p = %1").arg(until, 0, 'f', 2);
+                    QStringLiteral("99% of its falling by p = %1").arg(until, 0, 'f', 2);
                 QVERIFY2(QString::fromStdString(flat[0].message).contains(expected),
                          flat[0].message.c_str());
             }
         }
+    }
+
+    void frozenLossIsJudgedOnceAcrossAStop_data() {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<int>("stopPhase");
+        QTest::addColumn<qint64>("stopStep");
+        // TaylorGLO stopped in its first generation: the checkpoint is the search's step 0.
+        QTest::newRow("taylorglo, first generation") << "taylorglo" << int(Phase::Search) << 2LL;
+        // ML3 stopped at offline-init's last step: the warning is sent, then the stop saves
+        // training's step 0; the resumed run must not send it again.
+        QTest::newRow("ml3, end of offline-init") << "ml3" << int(Phase::OfflineInit) << 30LL;
+        QTest::newRow("ml3, inside training") << "ml3" << int(Phase::Training) << 5LL;
+    }
+    void frozenLossIsJudgedOnceAcrossAStop() {
+        QFETCH(QString, method);
+        QFETCH(int, stopPhase);
+        QFETCH(qint64, stopStep);
+        RunConfig c = collapseConfig("none");
+        c.method = method.toStdString();
+        c.meta.initSteps = 30;
+        c.steps = 20;
+        c.checkpointInterval = 0;
+        c.taylorglo.population = 4;
+        c.taylorglo.generations = 2;
+        c.taylorglo.partialSteps = 10;
+        train::testing::setFlatLossThreshold(1.01f);  // every frozen loss warns
+        Collected first;
+        RunControl firstControl;
+        first.onStep = [&](const StepMetrics& s) {
+            if (static_cast<int>(s.phase) == stopPhase && s.step == stopStep) {
+                firstControl.requestStop();
+            }
+        };
+        QCOMPARE(Trainer::run(c, first, firstControl).status, RunStatus::Stopped);
+        first.onStep = nullptr;
+        QVERIFY(!first.checkpoints.empty());
+        Collected second;
+        RunControl secondControl;
+        QCOMPARE(Trainer::run(c, second, secondControl, *first.checkpoints.back().data).status,
+                 RunStatus::Finished);
+        const auto count = [](const Collected& out) {
+            const auto flat = std::count_if(out.warnings.begin(), out.warnings.end(),
+                                            [](const Warning& w) { return w.code == "flat-loss"; });
+            const auto starts =
+                std::count_if(out.snapshots.begin(), out.snapshots.end(), [](const LossSnapshot& s) {
+                    return s.phase == Phase::Training && s.step == 0;
+                });
+            return std::pair{flat, starts};
+        };
+        const auto [flat1, starts1] = count(first);
+        const auto [flat2, starts2] = count(second);
+        QCOMPARE(flat1 + flat2, 1L);      // judged exactly once over both parts
+        QCOMPARE(starts1 + starts2, 1L);  // and the training's first snapshot sent once
+        QCOMPARE(flat1, starts1);         // each in the part that started the training phase
     }
 
     void gradientMultiplierByHand() {

@@ -606,6 +606,10 @@ void Engine::startTrainingPhase() {
     m_optimizer->resetState();
     m_phase = trainingPhase();
     m_step = 0;
+    // A run resumed at step 0 of the phase before (a stop in TaylorGLO's first generation saves
+    // the search's step 0) has sent nothing of this phase yet: its step-0 snapshot, evaluation
+    // and frozen-loss check are still due.
+    m_resumedAtPhaseStart = false;
     m_collapse.detector.resetPhase();
     m_observer.onPhaseChanged({m_phase, 0,
                                m_config.method == "adalfl"

@@ -115,7 +115,9 @@ private:
     std::int64_t m_step = 0;  ///< last completed step of m_phase
     double m_metaLr = 0;
     int m_failures = 0;
-    bool m_resumedAtPhaseStart = false;  ///< step 0's snapshot and evaluation were already sent
+    /// Resumed at step 0 of the current phase: its step-0 snapshot, evaluation and frozen-loss
+    /// check were already sent.
+    bool m_resumedAtPhaseStart = false;
     std::optional<double> m_lastTest;
     std::optional<double> m_lastValidation;
 

@@ -1,6 +1,7 @@
 #include "train/loss_shape.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iomanip>
 #include <sstream>
 
@@ -8,7 +9,8 @@ namespace lossstudio::core::train {
 
 float pullsUntil(const LossSnapshot& loss, float fraction) {
     const auto& e = loss.effective;
-    if (e.empty() || e.size() != loss.p.size()) {
+    if (e.empty() || e.size() != loss.p.size() ||
+        !std::all_of(e.begin(), e.end(), [](float v) { return std::isfinite(v); })) {
         return 1.0f;
     }
     const float least = *std::min_element(e.begin(), e.end());
@@ -33,11 +35,10 @@ std::optional<std::string> flatLossWarning(const LossSnapshot& loss, float thres
         return std::nullopt;
     }
     std::ostringstream msg;
-    msg << std::fixed << std::setprecision(2) << "the frozen learned loss stops pulling at p = "
-        << until << ": from there on its effective loss e(p) stays within 1% of its drop above "
-        << "its minimum, so an example whose target class has probability above " << until
-        << " is barely trained toward it, even while another class is likelier; expect accuracy "
-           "to plateau early (warned below p = "
+    msg << std::fixed << std::setprecision(2) << "the frozen learned loss has done 99% of its "
+        << "falling by p = " << until << " (there e(p) - min e <= 1% of e(0) - min e), so a "
+        << "target class already above p = " << until << " gets almost no push up, even while "
+        << "another class is likelier; expect accuracy to plateau early (warned below p = "
         << threshold << "; the studio's effective-loss plot shows the shape)";
     return msg.str();
 }

@@ -7,10 +7,14 @@
 
 namespace lossstudio::core::train {
 
-/// Where a loss stops pulling: the first grid p at which its effective loss e has come within
-/// `fraction` of its whole drop e(0) - min e of its minimum. Beyond it a target's probability
-/// gets almost no push up. Cross-entropy (e(0) = -log 1e-7) gives 0.86 on a 101-point grid at
-/// fraction 0.01; 0 when e has no drop at all (e(0) is its minimum), 1 without an effective loss.
+/// Where a loss stops pulling: the first grid p (the grid ascends from 0, as every snapshot's
+/// does) at which its effective loss e has come within `fraction` of its whole drop
+/// e(0) - min e of its minimum: there e has done (1 - fraction) of its falling, and a target's
+/// probability above it gets little push up (or, past a minimum below p = 1, a push down).
+/// Cross-entropy (e(0) = -log 1e-7) gives 0.86 on a 101-point grid at fraction 0.01; 0 when e has
+/// no drop at all (e(0) is its minimum); 1 (nothing to judge) without an effective loss or with a
+/// non-finite value in it. The answer is a grid point, rounded up: judge on a fine grid (the
+/// default snapshot_points, 101).
 float pullsUntil(const LossSnapshot& loss, float fraction = 0.01f);
 
 /// A frozen learned loss (ML3's final training, TaylorGLO's) whose effective loss stops pulling
