@@ -13,6 +13,8 @@
 
 #include <lossstudio/core/metric_keys.h>
 #include <lossstudio/core/run_config.h>
+#include <lossstudio/core/run_control.h>
+#include <lossstudio/core/trainer.h>
 #include <lossstudio/core/version.h>
 #include <lossstudio/storage/run_reader.h>
 
@@ -104,6 +106,51 @@ QStringList eventKinds(const QVector<storage::EventRecord>& events) {
     }
     return out;
 }
+
+/// Forwards a real run's events to `target` until step `step` of `phase`, then, like a process
+/// that died there, nothing more (not even onFinished); it stops the engine to end the test run.
+class KilledAt final : public core::Observer {
+public:
+    KilledAt(core::Observer& target, core::RunControl& control, core::Phase phase,
+             std::int64_t step)
+        : m_target(target), m_control(control), m_phase(phase), m_step(step) {}
+    void onRunStarted(const core::RunStarted& e) override { forward(&core::Observer::onRunStarted, e); }
+    void onPhaseChanged(const core::PhaseChanged& e) override {
+        forward(&core::Observer::onPhaseChanged, e);
+    }
+    void onStepMetrics(const core::StepMetrics& e) override {
+        if (e.phase == m_phase && e.step >= m_step) {
+            m_dead = true;
+            m_control.requestStop();
+        }
+        forward(&core::Observer::onStepMetrics, e);
+    }
+    void onEvalMetrics(const core::EvalMetrics& e) override {
+        forward(&core::Observer::onEvalMetrics, e);
+    }
+    void onLossSnapshot(const core::LossSnapshot& e) override {
+        forward(&core::Observer::onLossSnapshot, e);
+    }
+    void onWarning(const core::Warning& e) override { forward(&core::Observer::onWarning, e); }
+    void onCheckpoint(const core::CheckpointSaved& e) override {
+        forward(&core::Observer::onCheckpoint, e);
+    }
+    void onFinished(const core::Finished& e) override { forward(&core::Observer::onFinished, e); }
+
+private:
+    template <typename Event>
+    void forward(void (core::Observer::*method)(const Event&), const Event& e) {
+        if (!m_dead) {
+            (m_target.*method)(e);
+        }
+    }
+
+    core::Observer& m_target;
+    core::RunControl& m_control;
+    core::Phase m_phase;
+    std::int64_t m_step;
+    bool m_dead = false;
+};
 
 }  // namespace
 
@@ -339,6 +386,51 @@ private Q_SLOTS:
         const auto run = reader->run(id).value();
         QCOMPARE(run.status, storage::RunStatus::Stopped);
         QCOMPARE(run.latest.value(QStringLiteral("train/loss")).step, qint64{60});
+    }
+
+    void aRunKilledInTrainingResumesFromOfflineInitWithOnePhaseChange() {
+        // The process dies in ML3's training before training's first checkpoint, so the newest
+        // checkpoint is offline-init's: the resumed engine crosses into training again, and the
+        // store must then hold that phase change once (it is filed at offline-init's last step,
+        // after the checkpoint, and dropped with offline-init's later rows on resume).
+        const QString store = path("killed.sqlite");
+        core::RunConfig config = testConfig();
+        config.method = "ml3";
+        config.steps = 30;
+        config.meta.initSteps = 30;
+        config.checkpointInterval = 10;
+        config.evalInterval = 10;
+        config.snapshotInterval = 10;
+        config.threads = 1;
+        QString uuid;
+        {
+            RunRecorder recorder({store, {}, {}, {}, {}, {}, {}});
+            core::RunControl control;
+            KilledAt killed(recorder, control, core::Phase::Training, 5);
+            core::Trainer::run(config, killed, control);
+            uuid = recorder.runUuid();
+        }  // closed without onFinished: the run is left interrupted, as by a crash
+        const auto plan = app::loadResumePlan(store, uuid);
+        QVERIFY2(plan.ok(), plan.ok() ? "" : plan.error().c_str());
+        QCOMPARE(plan.value().phase, QStringLiteral("offline-init"));
+        QCOMPARE(plan.value().step, std::int64_t{20});
+        {
+            RunRecorder second({store, uuid, {}, {}, {}, {}, {}});
+            core::RunControl control;
+            QCOMPARE(core::Trainer::run(plan.value().config, second, control,
+                                        plan.value().checkpoint)
+                         .status,
+                     core::RunStatus::Finished);
+            QCOMPARE(second.errorCount(), 0);
+        }
+        auto reader = storage::RunReader::open(store).value();
+        const qint64 id = reader->findRun(uuid).value();
+        const QStringList kinds = eventKinds(reader->events(id).value());
+        QCOMPARE(kinds.count(QStringLiteral("phase:offline-init:training")), 1);
+        QCOMPARE(reader->series(id, QStringLiteral("train/loss")).value().steps.size(), 30);
+        QCOMPARE(reader->snapshotSteps(id, QStringLiteral("loss/training")).value(),
+                 (QVector<qint64>{0}));
+        QCOMPARE(reader->run(id).value().status, storage::RunStatus::Finished);
     }
 
     void resumeScopesFollowThePhaseOrder() {

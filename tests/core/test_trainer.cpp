@@ -112,6 +112,9 @@ private Q_SLOTS:
         QCOMPARE(rec.phases[0].phase, Phase::Setup);
         QCOMPARE(rec.phases[1].phase, Phase::OfflineInit);
         QCOMPARE(rec.phases[2].phase, Phase::Online);
+        // A phase change carries the last step of the phase it leaves (where the store files it).
+        QCOMPARE(rec.phases[1].step, std::int64_t{0});
+        QCOMPARE(rec.phases[2].step, c.meta.initSteps);
         QCOMPARE(rec.steps.size(), std::size_t(c.meta.initSteps + c.steps));
         for (const auto& s : rec.steps) {
             QVERIFY(s.metaLoss.has_value());
@@ -161,9 +164,11 @@ private Q_SLOTS:
     void ml3FreezesTheLossAfterItsOfflinePhase() {
         Recorder rec;
         RunControl control;
-        const Finished f = Trainer::run(smallConfig("ml3"), rec, control);
+        const RunConfig c = smallConfig("ml3");
+        const Finished f = Trainer::run(c, rec, control);
         QCOMPARE(f.status, RunStatus::Finished);
         QCOMPARE(rec.phases.back().phase, Phase::Training);
+        QCOMPARE(rec.phases.back().step, c.meta.initSteps);
         std::vector<LossSnapshot> training;
         for (const auto& s : rec.snapshots) {
             if (s.phase == Phase::Training) {
@@ -189,6 +194,7 @@ private Q_SLOTS:
         QCOMPARE(f.status, RunStatus::Finished);
         QCOMPARE(rec.phases[1].phase, Phase::Search);
         QCOMPARE(rec.phases.back().phase, Phase::Training);
+        QCOMPARE(rec.phases.back().step, std::int64_t{3 * 4});  // the search's steps: candidates
         QCOMPARE(rec.started->lossParameters, std::int64_t{8});
         std::vector<StepMetrics> search;
         for (const auto& s : rec.steps) {

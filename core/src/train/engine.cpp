@@ -604,6 +604,9 @@ void Engine::startTrainingPhase() {
     // Both ML3 and AdaLFL train a fresh base model after the offline phase.
     m_model->reset(m_generator);
     m_optimizer->resetState();
+    // PhaseChanged carries the last step of the phase being left: the recorder files the event
+    // there, so resuming that phase from an earlier checkpoint drops it and it comes again.
+    const std::int64_t leftAt = m_step;
     m_phase = trainingPhase();
     m_step = 0;
     // A run resumed at step 0 of the phase before (a stop in TaylorGLO's first generation saves
@@ -611,7 +614,7 @@ void Engine::startTrainingPhase() {
     // and frozen-loss check are still due.
     m_resumedAtPhaseStart = false;
     m_collapse.detector.resetPhase();
-    m_observer.onPhaseChanged({m_phase, 0,
+    m_observer.onPhaseChanged({m_phase, leftAt,
                                m_config.method == "adalfl"
                                    ? "online adaptation: model and loss updated every step"
                                : m_loss   ? "training a fresh model with the frozen learned loss"
