@@ -268,6 +268,12 @@ int runCommand(const QStringList& args) {
             if (!takeValue(args, i, &db)) {
                 return 2;
             }
+            if (db.trimmed().isEmpty()) {
+                std::fprintf(stderr,
+                             "--db was given an empty path: name the store file, or leave --db "
+                             "out for the default store\n");
+                return 2;
+            }
         } else if (a == QLatin1String("--resume")) {
             if (!takeValue(args, i, &resume)) {
                 return 2;

@@ -136,9 +136,25 @@ bool hasFilter(const QCommandLineParser& p, const Options& o) {
     return false;
 }
 
-/// The filter options as a RunFilter; false (with *error) for an unknown status.
+/// The filter options as a RunFilter; false (with *error) for an unknown status or an empty
+/// value.
 bool readFilter(const QCommandLineParser& p, const Options& o, storage::RunFilter* f,
                 QString* error) {
+    // An empty value would be no condition at all: `runs delete --tag "$TAG" --yes` with TAG
+    // unset must not match, and delete, every run.
+    for (const QCommandLineOption* opt :
+         {&o.method, &o.model, &o.dataset, &o.status, &o.tag, &o.search, &o.hash}) {
+        for (const QString& value : p.values(*opt)) {
+            if (value.split(QLatin1Char(','), Qt::SkipEmptyParts).join(QString()).trimmed()
+                    .isEmpty()) {
+                *error = QStringLiteral(
+                             "--%1 was given an empty value: a filter needs a value (an empty one "
+                             "would match every run); give one or leave --%1 out")
+                             .arg(opt->names().constFirst());
+                return false;
+            }
+        }
+    }
     f->method = p.value(o.method);
     f->model = p.value(o.model);
     f->dataset = p.value(o.dataset);
@@ -635,6 +651,11 @@ int runsCommand(const QStringList& args) {
     }
     if (command == QLatin1String("list") && !parser.positionalArguments().isEmpty()) {
         return usageError(QStringLiteral("list takes no RUN arguments (use filters)"));
+    }
+    if (parser.isSet(o.db) && parser.value(o.db).trimmed().isEmpty()) {
+        return usageError(QStringLiteral(
+            "--db was given an empty path: name the store file, or leave --db out for the "
+            "default store"));
     }
     const QString path = storePath(parser.value(o.db));
     if (command == QLatin1String("list")) {

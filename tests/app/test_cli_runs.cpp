@@ -254,6 +254,33 @@ private Q_SLOTS:
         QCOMPARE(reader->countRuns().value(), qint64{1});
     }
 
+    void anEmptyFilterOrStoreIsRefusedNotTakenAsEverything() {
+        // `runs delete --tag "$TAG" --yes` with TAG unset: an empty filter value once matched,
+        // and deleted, every run; an empty --db silently meant the default store.
+        const QString store = m_dir.filePath(QStringLiteral("empty-filter.sqlite"));
+        makeStore(store, 30, 4);
+        const QStringList empties[] = {
+            {QStringLiteral("--tag"), QString()},
+            {QStringLiteral("--method"), QStringLiteral(" ")},
+            {QStringLiteral("--status"), QStringLiteral(",")},
+            {QStringLiteral("--search"), QString()},
+        };
+        for (const QStringList& filter : empties) {
+            Output o = cli(QStringList{QStringLiteral("delete"), QStringLiteral("--db"), store} +
+                           filter + QStringList{QStringLiteral("--yes")});
+            QCOMPARE(o.code, 2);
+            QVERIFY2(o.err.contains(filter[0] + QStringLiteral(" was given an empty value")),
+                     qPrintable(describe(o)));
+            o = cli(QStringList{QStringLiteral("list"), QStringLiteral("--db"), store} + filter);
+            QCOMPARE(o.code, 2);
+        }
+        QCOMPARE(RunReader::open(store).value()->countRuns().value(), qint64{4});
+        const Output o = cli({QStringLiteral("list"), QStringLiteral("--db"), QString()});
+        QCOMPARE(o.code, 2);
+        QVERIFY2(o.err.contains(QStringLiteral("--db was given an empty path")),
+                 qPrintable(describe(o)));
+    }
+
     void mergeAddsNewRunsAndSkipsDuplicates() {
         const QString other = m_dir.filePath(QStringLiteral("other.sqlite"));
         const QVector<Made> theirs = makeStore(other, 20, 2);
