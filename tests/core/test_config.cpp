@@ -45,6 +45,15 @@ private Q_SLOTS:
         QTest::newRow("needs path") << R"({"data": {"name": "mnist"}})" << "'data.path'";
         QTest::newRow("nesterov") << R"({"optimizer": {"nesterov": true}})" << "'optimizer.nesterov'";
         QTest::newRow("list item") << R"({"model": {"hidden": [10, "a"]}})" << "'model.hidden'";
+        // A repeated key: JSON would keep the last, silently dropping the csv dataset here.
+        QTest::newRow("repeated group")
+            << R"({"data": {"name": "csv"}, "data": {"validation_fraction": 0.1}})"
+            << "config key 'data' appears twice";
+        QTest::newRow("repeated nested key")
+            << R"({"model": {"name": "mlp"}, "data": {"name": "csv", "name": "mnist"}})"
+            << "config key 'data.name' appears twice";
+        // Larger than a double: once an exception that escaped the parser, naming nothing.
+        QTest::newRow("number overflow") << R"({"steps": 1e400})" << "number overflow";
     }
     void errorsNameTheKey() {
         QFETCH(QString, json);
