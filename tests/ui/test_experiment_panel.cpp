@@ -15,6 +15,7 @@
 
 using lossstudio::ui::ExperimentPanel;
 namespace core = lossstudio::core;
+namespace ui = lossstudio::ui;
 
 namespace {
 
@@ -297,6 +298,26 @@ private Q_SLOTS:
                  QString::fromStdString(saved));
         QCOMPARE(lineEdit(other, "optimizer.lr")->text(), QStringLiteral("0.003"));
         QCOMPARE(combo(other, "loss.output")->currentData().toString(), QStringLiteral("none"));
+    }
+
+    void aPresetFileOpensAsItsConfig() {
+        // File > Open (or --config) on a file of resources/presets/ wraps the config in
+        // {"title", "description", "config"}: the studio read "title" as an unknown key, while
+        // lossstudio-cli took the config inside.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("preset.json"));
+        QVERIFY(QFile::copy(QStringLiteral(":/presets/mnist-mlp-adalfl.json"), path));
+        const auto presets = ui::builtinPresets();
+        const ui::Preset* preset = ui::findPreset(presets, QStringLiteral("mnist-mlp-adalfl"));
+        QVERIFY(preset != nullptr);
+        const auto expected = ui::presetConfig(*preset);
+        QVERIFY(expected.ok());
+        ExperimentPanel panel;
+        const core::Status s = panel.loadConfigFile(path);
+        QVERIFY2(s.ok(), s.ok() ? "" : s.error().c_str());
+        QCOMPARE(QString::fromStdString(core::toJson(panel.config())),
+                 QString::fromStdString(core::toJson(expected.value())));
+        QCOMPARE(panel.config().model.hidden, (std::vector<std::int64_t>{1000, 1000}));
     }
 
     void aBadConfigFileNamesTheKeyAndChangesNothing() {

@@ -101,7 +101,13 @@ core::Status applyConfigJson(core::RunConfig& config, const QByteArray& json) {
     if (!document.isObject()) {
         return core::Error{"a config must be a JSON object"};
     }
-    return applyConfigObject(config, document.object());
+    // A preset file wraps its config ({"title": ..., "description": ..., "config": {...}}), as
+    // resources/presets/ do: opened as a config, it means that config (as lossstudio-cli reads it).
+    const QJsonObject root = document.object();
+    if (root.contains(QStringLiteral("title")) && root.value(QStringLiteral("config")).isObject()) {
+        return applyConfigObject(config, root.value(QStringLiteral("config")).toObject());
+    }
+    return applyConfigObject(config, root);
 }
 
 core::Result<core::RunConfig> readConfigFile(const QString& path) {
