@@ -215,7 +215,8 @@ const char* const kRunUsage =
     "                 phases count); continue later with --resume (e.g. under a job time limit)\n"
     "  --quiet        no progress output, only the summary\n"
     "exit status: 0 finished, 1 failed, 2 usage, 3 stopped (Ctrl+C), 4 diverged,\n"
-    "             5 finished but not (fully) recorded in the store\n";
+    "             5 finished or stopped but not (fully) recorded in the store (a stopped\n"
+    "               run may then not resume)\n";
 
 int exitCode(core::RunStatus status) {
     switch (status) {
@@ -386,6 +387,15 @@ int runCommand(const QStringList& args) {
         options.tags = tags;
         options.notes = notes;
         recorder = std::make_unique<RunRecorder>(std::move(options));
+        // Before any training: a run that cannot be recorded would have no checkpoint to
+        // resume from and nothing to find later.
+        if (!recorder->openStore()) {
+            std::fprintf(stderr,
+                         "cannot record the run in %s: %s\nnothing was trained: give a store that "
+                         "can be written (--db PATH) or train without one (--no-store)\n",
+                         qPrintable(storeFile), qPrintable(recorder->lastError()));
+            return 1;
+        }
         observers.add(recorder.get());
     }
 
@@ -417,8 +427,9 @@ int runCommand(const QStringList& args) {
     if (recorder && recorder->errorCount() > 0) {
         std::fprintf(stderr, "warning: %d store error(s); the first: %s\n", recorder->errorCount(),
                      qPrintable(recorder->lastError()));
-        if (finished.status == core::RunStatus::Finished) {
-            return 5;
+        if (finished.status == core::RunStatus::Finished ||
+            finished.status == core::RunStatus::Stopped) {
+            return 5;  // a stopped run's checkpoint may be missing: --resume may not work
         }
     }
     return exitCode(finished.status);

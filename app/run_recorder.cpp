@@ -119,6 +119,8 @@ QVector<storage::RowScope> RunRecorder::resumeScopes(core::Phase phase, std::int
     return scopes;
 }
 
+bool RunRecorder::openStore() { return openWriter(); }
+
 bool RunRecorder::openWriter() {
     if (m_writer) {
         return true;

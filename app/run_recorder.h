@@ -69,6 +69,11 @@ public:
     void onCheckpoint(const core::CheckpointSaved& e) override;
     void onFinished(const core::Finished& e) override;
 
+    /// Opens the store now instead of at the run's first event. Call it on the thread the engine
+    /// will run on (the headless CLI's own) so that a store that cannot be written is known
+    /// before any training; false, with lastError(), when the run would go unrecorded.
+    bool openStore();
+
     /// The run being (or last) recorded; empty before RunStarted or when the store failed.
     QString runUuid() const;
     qint64 runId() const;

@@ -134,6 +134,28 @@ private Q_SLOTS:
         QCOMPARE(usage.exitCode, 2);
     }
 
+    void aStoreThatCannotBeWrittenStopsTheRunBeforeTraining() {
+        // A missing folder, a file that is not SQLite: once found only when the run started, so
+        // the run trained unrecorded and a stop (exit 3, "resume later") had nothing to resume.
+        QTemporaryDir dir;
+        QFile junk(dir.filePath(QStringLiteral("junk.sqlite")));
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write(QByteArray(4096, 'x'));
+        junk.close();
+        for (const QString& store : {dir.filePath(QStringLiteral("missing/runs.sqlite")),
+                                     junk.fileName()}) {
+            const Outcome o = runCli(QStringList{QStringLiteral("run"), QStringLiteral("-")} +
+                                     kTiny + QStringList{QStringLiteral("--db"), store});
+            QCOMPARE(o.exitCode, 1);
+            QVERIFY2(o.err.contains(QStringLiteral("cannot record the run in ") + store) &&
+                         o.err.contains(QStringLiteral("nothing was trained")),
+                     qPrintable(o.err));
+            QVERIFY2(!o.err.contains(QStringLiteral("online step")), qPrintable(o.err));
+            QVERIFY2(!o.out.contains(QStringLiteral("status:")), qPrintable(o.out));
+        }
+        QCOMPARE(junk.size(), qint64{4096});  // not touched
+    }
+
     void stoppedRunResumesItsStoredSeries() {
         QTemporaryDir dir;
         const QString db = dir.filePath(QStringLiteral("runs.sqlite"));
