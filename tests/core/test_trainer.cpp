@@ -296,20 +296,32 @@ private Q_SLOTS:
         QTest::addColumn<int>("stopPhase");
         QTest::addColumn<int>("stopStep");
         QTest::addColumn<int>("stoppedStep");  // where the checkpoint lands
-        QTest::newRow("adalfl, online") << "adalfl" << int(Phase::Online) << 27 << 27;
-        QTest::newRow("adalfl, offline phase") << "adalfl" << int(Phase::OfflineInit) << 4 << 4;
+        QTest::addColumn<int>("divergeAt");    // a non-finite step after the stop (0: none)
+        QTest::newRow("adalfl, online") << "adalfl" << int(Phase::Online) << 27 << 27 << 0;
+        QTest::newRow("adalfl, offline phase") << "adalfl" << int(Phase::OfflineInit) << 4 << 4 << 0;
         // A stop during the last offline step lands at the start of the online phase.
-        QTest::newRow("adalfl, end of offline phase") << "adalfl" << int(Phase::OfflineInit) << 10 << 0;
-        QTest::newRow("cross-entropy") << "cross_entropy" << int(Phase::Training) << 33 << 33;
-        QTest::newRow("ml3, training") << "ml3" << int(Phase::Training) << 15 << 15;
+        QTest::newRow("adalfl, end of offline phase") << "adalfl" << int(Phase::OfflineInit) << 10 << 0 << 0;
+        QTest::newRow("cross-entropy") << "cross_entropy" << int(Phase::Training) << 33 << 33 << 0;
+        QTest::newRow("ml3, training") << "ml3" << int(Phase::Training) << 15 << 15 << 0;
+        // A divergence soon after the stop restores the last good state: the uninterrupted run's
+        // (online step 20, training step 20), which the checkpoint must carry, not the
+        // checkpoint's own step.
+        QTest::newRow("adalfl, divergence after the stop")
+            << "adalfl" << int(Phase::Online) << 27 << 27 << 30;
+        QTest::newRow("cross-entropy, divergence after the stop")
+            << "cross_entropy" << int(Phase::Training) << 33 << 33 << 35;
     }
     void stopAndResumeContinueTheSameSeries() {
         QFETCH(QString, method);
         QFETCH(int, stopPhase);
         QFETCH(int, stopStep);
         QFETCH(int, stoppedStep);
+        QFETCH(int, divergeAt);
         RunConfig c = smallConfig(method.toStdString());
         c.optimizer.momentum = 0.9;  // the optimiser's state must survive too
+        if (divergeAt > 0) {  // in every run below
+            train::testing::injectNonFinite(static_cast<Phase>(stopPhase), divergeAt);
+        }
 
         Recorder whole;
         RunControl wholeControl;
@@ -346,6 +358,23 @@ private Q_SLOTS:
         QVERIFY(evalSeries(evals) == evalSeries(whole.evals));
         QCOMPARE(first.snapshots.size() + second.snapshots.size(), whole.snapshots.size());
         QCOMPARE(*resumed.testAccuracy, *whole.finished->testAccuracy);
+        std::vector<std::string> warnings;
+        for (const auto* part : {&first, &second}) {
+            for (const auto& w : part->warnings) {
+                warnings.push_back(w.message);
+            }
+        }
+        std::vector<std::string> wholeWarnings;
+        for (const auto& w : whole.warnings) {
+            wholeWarnings.push_back(w.message);
+        }
+        QCOMPARE(warnings, wholeWarnings);
+        if (divergeAt > 0) {
+            QCOMPARE(wholeWarnings.size(), std::size_t{1});
+            QVERIFY2(QString::fromStdString(wholeWarnings[0]).contains(
+                         QStringLiteral("restored the model from step 20")),
+                     wholeWarnings[0].c_str());
+        }
     }
 
     void resumeRefusesAnotherConfigsCheckpoint() {

@@ -435,6 +435,19 @@ void Engine::saveCheckpoint(Phase phase, std::int64_t stepIndex) {
     writeList("model.params", m_model->parameters());
     writeList("model.buffers", m_model->buffers());
     writeNamed("optimizer", m_optimizer->state());
+    // The last good state a divergence goes back to, unless it is the state above (a periodic
+    // checkpoint at a multiple of kGoodStateInterval): a run resumed from a stop at any step
+    // then restores what the uninterrupted run would have.
+    archive.write("good.step", c10::IValue(m_good.step));
+    if (m_good.step >= 0 && m_good.step != stepIndex) {
+        writeList("good.params", m_good.params);
+        writeList("good.buffers", m_good.buffers);
+        writeNamed("good.optimizer", m_good.optimizer);
+        if (m_loss) {
+            writeList("good.phi", m_good.phi);
+            writeNamed("good.meta_optimizer", m_good.metaOptimizer);
+        }
+    }
     if (m_loss) {
         writeList("loss.params", m_loss->parameters());
         writeNamed("meta_optimizer", m_metaOptimizer->state());
@@ -555,6 +568,23 @@ void Engine::loadCheckpoint(const std::string& bytes) {
     readList("model.params", m_model->parameters());
     readList("model.buffers", m_model->buffers());
     m_optimizer->setState(readNamed("optimizer"));
+    // Checkpoints written before the good state was kept have none: the resumed phase takes
+    // its own at the checkpoint's step, as it always did.
+    m_goodFromCheckpoint = false;
+    if (archive.try_read("good.step", value) && value.toInt() >= 0 && value.toInt() != m_step) {
+        m_good.step = value.toInt();
+        m_good.params = cloneAll(m_model->parameters());
+        readList("good.params", m_good.params);
+        m_good.buffers = cloneAll(m_model->buffers());
+        readList("good.buffers", m_good.buffers);
+        m_good.optimizer = readNamed("good.optimizer");
+        if (m_loss) {
+            m_good.phi = cloneAll(m_loss->parameters());
+            readList("good.phi", m_good.phi);
+            m_good.metaOptimizer = readNamed("good.meta_optimizer");
+        }
+        m_goodFromCheckpoint = true;
+    }
     if (m_loss) {
         readList("loss.params", m_loss->parameters());
         m_metaOptimizer->setState(readNamed("meta_optimizer"));
@@ -651,7 +681,11 @@ void Engine::runPhase(Phase phase, std::int64_t firstStep, std::int64_t lastStep
         }
     }
     m_resumedAtPhaseStart = false;
-    rememberGoodState();
+    if (m_goodFromCheckpoint) {
+        m_goodFromCheckpoint = false;  // the resumed phase goes on with the checkpoint's
+    } else {
+        rememberGoodState();
+    }
     for (std::int64_t s = firstStep; s <= lastStep; ++s) {
         if (pauseAndCheckStop()) {
             saveCheckpoint(phase, m_step);
