@@ -6,6 +6,9 @@
 #include <QComboBox>
 #include <QFile>
 #include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -13,12 +16,14 @@
 #include <QPushButton>
 #include <QTabWidget>
 #include <QTableView>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <algorithm>
 #include <functional>
 
 #include <lossstudio/storage/run_reader.h>
+#include <lossstudio/storage/run_transfer.h>
 #include <lossstudio/storage/run_writer.h>
 #include <lossstudio/ui/compare_view.h>
 #include <lossstudio/ui/experiment_panel.h>
@@ -398,6 +403,71 @@ private Q_SLOTS:
         QVERIFY(reader->setName(id, m_runs.at(4).name).ok());
         QVERIFY(reader->setTags(id, m_runs.at(4).spec.tags).ok());
         QVERIFY(reader->setNotes(id, m_runs.at(4).spec.notes).ok());
+    }
+
+    void exportRunsInTheBackgroundAndWritesWhatTheStoreWould() {
+        // Exporting runs on the GUI thread froze the window for 1-2 s a full run: it now runs on
+        // a worker with its own connection, and the file is what storage's export writes.
+        ui::StoreSession session;
+        QVERIFY(session.open(m_path).ok());
+        ui::RunsBrowser browser(&session);
+        QTemporaryDir dir;
+        const QVector<qint64> ids{m_runs.at(0).id, m_runs.at(2).id, m_runs.at(5).id};
+        for (const bool json : {false, true}) {
+            const QString path = dir.filePath(json ? QStringLiteral("runs.json")
+                                                   : QStringLiteral("runs.csv"));
+            QSignalSpy finished(&browser, &ui::RunsBrowser::exportFinished);
+            browser.selectRuns(ids);
+            auto* button = browser.findChild<QPushButton*>(QStringLiteral("exportRunsButton"));
+            QVERIFY(button->isEnabled());
+            QVERIFY(browser.exportRuns(ids, path, json));
+            // Returned before the end (the end is delivered through the event loop), and one
+            // export at a time.
+            QCOMPARE(finished.count(), 0);
+            QVERIFY(browser.isExporting());
+            QVERIFY(!button->isEnabled());
+            QVERIFY(!browser.exportRuns(ids, path, json));
+            QVERIFY(finished.wait(60000));
+            QCOMPARE(finished.count(), 1);
+            QCOMPARE(finished.at(0).at(0).toString(), path);
+            QCOMPARE(finished.at(0).at(1).toString(), QString());
+            QVERIFY(!browser.isExporting());
+            QVERIFY(button->isEnabled());
+
+            const QString expected = dir.filePath(QStringLiteral("expected"));
+            auto reader = storage::RunReader::open(m_path, storage::OpenMode::ReadOnly).value();
+            QVERIFY(storage::exportRunsToFile(*reader,
+                                              ids,
+                                              json ? storage::ExportFormat::Json
+                                                   : storage::ExportFormat::Csv,
+                                              expected)
+                        .ok());
+            QFile got(path);
+            QFile want(expected);
+            QVERIFY(got.open(QIODevice::ReadOnly) && want.open(QIODevice::ReadOnly));
+            const QByteArray bytes = got.readAll();
+            QVERIFY(bytes.size() > 100);
+            if (json) {  // the same but for the export's own time stamp
+                QJsonObject a = QJsonDocument::fromJson(bytes).object();
+                QJsonObject b = QJsonDocument::fromJson(want.readAll()).object();
+                QVERIFY(a.contains(QStringLiteral("exported_at")));
+                a.remove(QStringLiteral("exported_at"));
+                b.remove(QStringLiteral("exported_at"));
+                QCOMPARE(a.value(QStringLiteral("runs")).toArray().size(), 3);
+                QCOMPARE(a, b);
+            } else {
+                QCOMPARE(bytes, want.readAll());
+            }
+        }
+        // A file that cannot be written: the store's message in a dialog, the button back.
+        QVERIFY(browser.exportRuns(ids, dir.filePath(QStringLiteral("no/such/dir/x.csv")), false));
+        QSignalSpy failed(&browser, &ui::RunsBrowser::exportFinished);
+        QVERIFY(failed.wait(60000));
+        QVERIFY(!failed.at(0).at(1).toString().isEmpty());
+        QMessageBox* error = dialog(&browser, "exportError");
+        QVERIFY(error != nullptr);
+        error->button(QMessageBox::Ok)->click();
+        QVERIFY(!browser.isExporting());
     }
 
     void deletingAsksAndRefusesARunBeingWritten() {

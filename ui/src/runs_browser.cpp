@@ -1,5 +1,6 @@
 #include "lossstudio/ui/runs_browser.h"
 
+#include <QApplication>
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -13,6 +14,7 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
+#include <QThread>
 #include <QVBoxLayout>
 #include <algorithm>
 
@@ -265,7 +267,13 @@ RunsBrowser::RunsBrowser(StoreSession* session, QWidget* parent)
     updateActions();
 }
 
-RunsBrowser::~RunsBrowser() = default;
+RunsBrowser::~RunsBrowser() {
+    if (m_exportThread != nullptr) {  // the file is finished, not left half written
+        m_exportThread->wait();
+        delete m_exportThread;
+        QApplication::restoreOverrideCursor();
+    }
+}
 
 void RunsBrowser::buildFilterValues() {
     storage::RunReader* reader = m_session->reader();
@@ -471,7 +479,7 @@ void RunsBrowser::updateActions() {
     m_open->setEnabled(one);
     m_fork->setEnabled(one);
     m_compare->setEnabled(!ids.isEmpty());
-    m_export->setEnabled(!ids.isEmpty());
+    m_export->setEnabled(!ids.isEmpty() && m_exportThread == nullptr);
     m_delete->setEnabled(!ids.isEmpty() && writable);
     bool canResume = false;
     QString why;
@@ -572,13 +580,58 @@ void RunsBrowser::exportSelected() {
     if (!path.contains(QLatin1Char('.'))) {
         path += json ? QStringLiteral(".json") : QStringLiteral(".csv");
     }
-    const storage::Status s = storage::exportRunsToFile(
-        *reader, ids, json ? storage::ExportFormat::Json : storage::ExportFormat::Csv, path);
-    if (!s) {
-        showError(tr("Cannot export"), s.error(), "exportError");
-        return;
+    exportRuns(ids, path, json);
+}
+
+bool RunsBrowser::exportRuns(const QVector<qint64>& runIds, const QString& path, bool json) {
+    storage::RunReader* reader = m_session->reader();
+    if (runIds.isEmpty() || reader == nullptr || m_exportThread != nullptr) {
+        return false;
     }
-    Q_EMIT message(tr("Exported %n run(s) to %1", nullptr, static_cast<int>(ids.size())).arg(path));
+    const QString store = reader->path();
+    const auto format = json ? storage::ExportFormat::Json : storage::ExportFormat::Csv;
+    const int runs = static_cast<int>(runIds.size());
+    m_exportThread = QThread::create([this, store, runIds, format, path, runs]() {
+        QString error;
+        {
+            // A connection of this thread's own, closed here: Qt Sql connections are per thread.
+            auto opened = storage::RunReader::open(store, storage::OpenMode::ReadOnly);
+            if (!opened) {
+                error = opened.error();
+            } else if (storage::Status s =
+                           storage::exportRunsToFile(*opened.value(), runIds, format, path);
+                       !s) {
+                error = s.error();
+            }
+        }
+        // Queued to the browser; the destructor joins this thread first, and a browser gone by
+        // then drops the call with its pending events.
+        QMetaObject::invokeMethod(
+            this, [this, path, error, runs]() { finishExport(path, error, runs); },
+            Qt::QueuedConnection);
+    });
+    m_exportThread->setObjectName(QStringLiteral("runExport"));
+    m_exportThread->start();
+    updateActions();
+    QApplication::setOverrideCursor(Qt::BusyCursor);
+    Q_EMIT message(tr("Exporting %n run(s) to %1\u2026", nullptr, runs).arg(path));
+    return true;
+}
+
+void RunsBrowser::finishExport(const QString& path, const QString& error, int runs) {
+    if (m_exportThread != nullptr) {
+        m_exportThread->wait();
+        delete m_exportThread;
+        m_exportThread = nullptr;
+    }
+    QApplication::restoreOverrideCursor();
+    updateActions();
+    if (error.isEmpty()) {
+        Q_EMIT message(tr("Exported %n run(s) to %1", nullptr, runs).arg(path));
+    } else {
+        showError(tr("Cannot export"), error, "exportError");
+    }
+    Q_EMIT exportFinished(path, error);
 }
 
 }  // namespace lossstudio::ui

@@ -12,6 +12,8 @@ class QPlainTextEdit;
 class QPushButton;
 class QTableView;
 
+class QThread;
+
 namespace lossstudio::ui {
 
 class RunTableModel;
@@ -66,6 +68,13 @@ public:
     /// Asks (dialog "deleteConfirmation") and deletes the selected runs; a refusal shows the
     /// store's message (dialog "deleteError"). Returns at once (the dialogs are not blocking).
     void deleteSelected();
+    /// Writes these runs to `path` (CSV: one row per metric point; JSON: everything) on a worker
+    /// thread with its own read-only connection, so the window stays responsive (a full
+    /// 10,000-step run takes 1-2 s, a comparison's worth of runs far longer); exportFinished
+    /// follows, queued. False, starting nothing, without runs or a store or while another
+    /// export runs. The Export button asks for the file and calls this.
+    bool exportRuns(const QVector<qint64>& runIds, const QString& path, bool json);
+    bool isExporting() const { return m_exportThread != nullptr; }
     /// Saves the side panel's tags and notes for the current run.
     bool saveDetails();
 
@@ -81,12 +90,15 @@ Q_SIGNALS:
     void runsDeleted(const QVector<qint64>& runIds);
     /// A status-bar message (recoverable errors, what an action did).
     void message(const QString& text);
+    /// An export started by exportRuns ended; `error` is empty when the file was written.
+    void exportFinished(const QString& path, const QString& error);
 
 private:
     void buildFilterValues();
     void updateDetails();
     void updateActions();
     void exportSelected();
+    void finishExport(const QString& path, const QString& error, int runs);
     void showError(const QString& title, const QString& text, const char* objectName);
     qint64 currentRunId() const;
 
@@ -110,6 +122,7 @@ private:
     QPushButton* m_fork = nullptr;
     QPushButton* m_compare = nullptr;
     QPushButton* m_export = nullptr;
+    QThread* m_exportThread = nullptr;  ///< the export running, if any (joined when it ends)
     QPushButton* m_delete = nullptr;
     QTimer m_searchTimer;
     bool m_resumeAvailable = false;
