@@ -341,6 +341,17 @@ private Q_SLOTS:
         const core::Status typed = panel.loadConfigFile(path);
         QVERIFY(!typed.ok());
         QVERIFY(QString::fromStdString(typed.error()).contains(QLatin1String("'steps'")));
+
+        // A repeated group: Qt's JSON would keep the second and drop the csv dataset silently.
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(R"({"steps": 500, "data": {"name": "csv"}, "data": {"validation_fraction": 0.2}})");
+        file.close();
+        const core::Status repeated = panel.loadConfigFile(path);
+        QVERIFY(!repeated.ok());
+        QVERIFY2(QString::fromStdString(repeated.error())
+                     .contains(QLatin1String("config key 'data' appears twice")),
+                 repeated.error().c_str());
+        QCOMPARE(panel.config().steps, std::int64_t{10000});
     }
 
 private:

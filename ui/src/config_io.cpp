@@ -9,6 +9,8 @@
 #include <QSaveFile>
 #include <cmath>
 
+#include <lossstudio/core/json_keys.h>
+
 namespace lossstudio::ui {
 namespace {
 
@@ -92,6 +94,10 @@ core::Status applyConfigObject(core::RunConfig& config, const QJsonObject& objec
 }
 
 core::Status applyConfigJson(core::RunConfig& config, const QByteArray& json) {
+    // Qt's JSON keeps a repeated key's last value without a word; the engine's parser refuses it.
+    if (core::Status keys = core::checkJsonKeys(json.toStdString()); !keys) {
+        return keys;
+    }
     QJsonParseError error;
     const QJsonDocument document = QJsonDocument::fromJson(json, &error);
     if (error.error != QJsonParseError::NoError) {

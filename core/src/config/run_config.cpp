@@ -5,13 +5,12 @@
 #include <functional>
 #include <limits>
 #include <map>
-#include <set>
 #include <sstream>
 #include <stdexcept>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "config/json_keys.h"
 #include "config/legacy_config.h"
 
 namespace lossstudio::core {
@@ -400,38 +399,9 @@ const std::vector<ConfigField>& configFields() {
 }
 
 Result<RunConfig> parseRunConfig(const std::string& text) {
-    // JSON lets a key repeat and nlohmann keeps the last value: {"data": {"name": "csv"},
-    // "data": {...}} would silently drop the first group. The callback names the first repeat.
-    struct Open {
-        std::set<std::string> keys;
-        std::string current;
-    };
-    std::vector<Open> open;
-    std::string repeated;
-    const json::parser_callback_t noteKeys = [&](int, json::parse_event_t event, json& parsed) {
-        if (event == json::parse_event_t::object_start) {
-            open.emplace_back();
-        } else if (event == json::parse_event_t::object_end && !open.empty()) {
-            open.pop_back();
-        } else if (event == json::parse_event_t::key && !open.empty()) {
-            open.back().current = parsed.get<std::string>();
-            if (!open.back().keys.insert(open.back().current).second && repeated.empty()) {
-                for (const Open& level : open) {
-                    repeated += (repeated.empty() ? "" : ".") + level.current;
-                }
-            }
-        }
-        return true;
-    };
     json document;
-    try {
-        document = json::parse(text, noteKeys);
-    } catch (const json::exception& e) {  // parse errors, and numbers too large for a double
-        return Error{std::string("config is not valid JSON: ") + e.what()};
-    }
-    if (!repeated.empty()) {
-        return Error{"config key '" + repeated +
-                     "' appears twice in one object; JSON keeps only the last, so give it once"};
+    if (Status s = config::parseJsonOnce(text, document); !s) {
+        return Error{s.error()};
     }
     if (!document.is_object()) {
         return Error{"config must be a JSON object, got " + std::string(document.type_name())};
