@@ -268,9 +268,9 @@ RunsBrowser::RunsBrowser(StoreSession* session, QWidget* parent)
 }
 
 RunsBrowser::~RunsBrowser() {
-    if (m_exportThread != nullptr) {  // the file is finished, not left half written
-        m_exportThread->wait();
-        delete m_exportThread;
+    if (m_jobThread != nullptr) {  // a file is finished, a delete committed or rolled back
+        m_jobThread->wait();
+        delete m_jobThread;
         QApplication::restoreOverrideCursor();
     }
 }
@@ -479,8 +479,8 @@ void RunsBrowser::updateActions() {
     m_open->setEnabled(one);
     m_fork->setEnabled(one);
     m_compare->setEnabled(!ids.isEmpty());
-    m_export->setEnabled(!ids.isEmpty() && m_exportThread == nullptr);
-    m_delete->setEnabled(!ids.isEmpty() && writable);
+    m_export->setEnabled(!ids.isEmpty() && m_jobThread == nullptr);
+    m_delete->setEnabled(!ids.isEmpty() && writable && m_jobThread == nullptr);
     bool canResume = false;
     QString why;
     if (!one) {
@@ -548,16 +548,29 @@ void RunsBrowser::deleteSelected() {
     box->setDefaultButton(QMessageBox::Cancel);
     box->setAttribute(Qt::WA_DeleteOnClose);
     connect(box, &QMessageBox::finished, this, [this, ids](int result) {
-        if (result != QMessageBox::Yes || m_session->reader() == nullptr) {
+        if (result != QMessageBox::Yes) {
             return;
         }
-        if (storage::Status s = m_session->reader()->deleteRuns(ids); !s) {
-            showError(tr("Cannot delete"), s.error(), "deleteError");
-            return;
+        // A cascade over ~150k metric rows a full run (about half a second each, and the write
+        // lock held meanwhile): on a worker, so the window stays responsive.
+        const int count = static_cast<int>(ids.size());
+        const bool started = startStoreJob(
+            storage::OpenMode::ReadWrite,
+            [ids](storage::RunReader& reader) { return reader.deleteRuns(ids); },
+            [this, ids, count](const QString& error) {
+                if (!error.isEmpty()) {
+                    showError(tr("Cannot delete"), error, "deleteError");
+                    return;
+                }
+                Q_EMIT message(tr("Deleted %n run(s)", nullptr, count));
+                Q_EMIT runsDeleted(ids);
+                refresh();
+            });
+        if (started) {
+            Q_EMIT message(tr("Deleting %n run(s)\u2026", nullptr, count));
+        } else {
+            showError(tr("Cannot delete"), tr("the store is busy with an export or a delete; try again when it is done"), "deleteError");
         }
-        Q_EMIT message(tr("Deleted %n run(s)", nullptr, static_cast<int>(ids.size())));
-        Q_EMIT runsDeleted(ids);
-        refresh();
     });
     box->open();
 }
@@ -584,54 +597,69 @@ void RunsBrowser::exportSelected() {
 }
 
 bool RunsBrowser::exportRuns(const QVector<qint64>& runIds, const QString& path, bool json) {
+    if (runIds.isEmpty()) {
+        return false;
+    }
+    const auto format = json ? storage::ExportFormat::Json : storage::ExportFormat::Csv;
+    const int runs = static_cast<int>(runIds.size());
+    const bool started = startStoreJob(
+        storage::OpenMode::ReadOnly,
+        [runIds, format, path](storage::RunReader& reader) {
+            return storage::exportRunsToFile(reader, runIds, format, path);
+        },
+        [this, path, runs](const QString& error) {
+            if (error.isEmpty()) {
+                Q_EMIT message(tr("Exported %n run(s) to %1", nullptr, runs).arg(path));
+            } else {
+                showError(tr("Cannot export"), error, "exportError");
+            }
+            Q_EMIT exportFinished(path, error);
+        });
+    if (started) {
+        Q_EMIT message(tr("Exporting %n run(s) to %1\u2026", nullptr, runs).arg(path));
+    }
+    return started;
+}
+
+bool RunsBrowser::startStoreJob(storage::OpenMode mode,
+                                std::function<storage::Status(storage::RunReader&)> work,
+                                std::function<void(const QString&)> done) {
     storage::RunReader* reader = m_session->reader();
-    if (runIds.isEmpty() || reader == nullptr || m_exportThread != nullptr) {
+    if (reader == nullptr || m_jobThread != nullptr) {
         return false;
     }
     const QString store = reader->path();
-    const auto format = json ? storage::ExportFormat::Json : storage::ExportFormat::Csv;
-    const int runs = static_cast<int>(runIds.size());
-    m_exportThread = QThread::create([this, store, runIds, format, path, runs]() {
+    m_jobThread = QThread::create([this, store, mode, work = std::move(work),
+                                   done = std::move(done)]() mutable {
         QString error;
         {
             // A connection of this thread's own, closed here: Qt Sql connections are per thread.
-            auto opened = storage::RunReader::open(store, storage::OpenMode::ReadOnly);
+            auto opened = storage::RunReader::open(store, mode);
             if (!opened) {
                 error = opened.error();
-            } else if (storage::Status s =
-                           storage::exportRunsToFile(*opened.value(), runIds, format, path);
-                       !s) {
+            } else if (storage::Status s = work(*opened.value()); !s) {
                 error = s.error();
             }
         }
         // Queued to the browser; the destructor joins this thread first, and a browser gone by
         // then drops the call with its pending events.
         QMetaObject::invokeMethod(
-            this, [this, path, error, runs]() { finishExport(path, error, runs); },
+            this,
+            [this, error, done = std::move(done)]() {
+                m_jobThread->wait();
+                delete m_jobThread;
+                m_jobThread = nullptr;
+                QApplication::restoreOverrideCursor();
+                updateActions();
+                done(error);
+            },
             Qt::QueuedConnection);
     });
-    m_exportThread->setObjectName(QStringLiteral("runExport"));
-    m_exportThread->start();
-    updateActions();
+    m_jobThread->setObjectName(QStringLiteral("runsStoreJob"));
+    m_jobThread->start();
     QApplication::setOverrideCursor(Qt::BusyCursor);
-    Q_EMIT message(tr("Exporting %n run(s) to %1\u2026", nullptr, runs).arg(path));
-    return true;
-}
-
-void RunsBrowser::finishExport(const QString& path, const QString& error, int runs) {
-    if (m_exportThread != nullptr) {
-        m_exportThread->wait();
-        delete m_exportThread;
-        m_exportThread = nullptr;
-    }
-    QApplication::restoreOverrideCursor();
     updateActions();
-    if (error.isEmpty()) {
-        Q_EMIT message(tr("Exported %n run(s) to %1", nullptr, runs).arg(path));
-    } else {
-        showError(tr("Cannot export"), error, "exportError");
-    }
-    Q_EMIT exportFinished(path, error);
+    return true;
 }
 
 }  // namespace lossstudio::ui

@@ -4,6 +4,10 @@
 #include <QTimer>
 #include <QVector>
 #include <QWidget>
+#include <functional>
+
+#include <lossstudio/storage/result.h>
+#include <lossstudio/storage/store.h>
 
 class QComboBox;
 class QLabel;
@@ -11,8 +15,11 @@ class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 class QTableView;
-
 class QThread;
+
+namespace lossstudio::storage {
+class RunReader;
+}
 
 namespace lossstudio::ui {
 
@@ -65,16 +72,18 @@ public:
     bool openStore(const QString& path);
     /// Asks for a store file (a file dialog) and opens it with openStore().
     void chooseStore();
-    /// Asks (dialog "deleteConfirmation") and deletes the selected runs; a refusal shows the
-    /// store's message (dialog "deleteError"). Returns at once (the dialogs are not blocking).
+    /// Asks (dialog "deleteConfirmation") and deletes the selected runs on a worker thread
+    /// (runsDeleted when done); a refusal shows the store's message (dialog "deleteError").
+    /// Returns at once (the dialogs are not blocking).
     void deleteSelected();
     /// Writes these runs to `path` (CSV: one row per metric point; JSON: everything) on a worker
     /// thread with its own read-only connection, so the window stays responsive (a full
     /// 10,000-step run takes 1-2 s, a comparison's worth of runs far longer); exportFinished
     /// follows, queued. False, starting nothing, without runs or a store or while another
-    /// export runs. The Export button asks for the file and calls this.
+    /// export or a delete runs. The Export button asks for the file and calls this.
     bool exportRuns(const QVector<qint64>& runIds, const QString& path, bool json);
-    bool isExporting() const { return m_exportThread != nullptr; }
+    /// An export or a delete is running on its worker (Export and Delete are disabled).
+    bool isBusy() const { return m_jobThread != nullptr; }
     /// Saves the side panel's tags and notes for the current run.
     bool saveDetails();
 
@@ -98,7 +107,12 @@ private:
     void updateDetails();
     void updateActions();
     void exportSelected();
-    void finishExport(const QString& path, const QString& error, int runs);
+    /// Runs `work` on a worker thread with its own connection to the open store (in `mode`),
+    /// then `done` with its error (empty on success) on the GUI thread. One job at a time; false
+    /// when one runs or no store is open.
+    bool startStoreJob(storage::OpenMode mode,
+                       std::function<storage::Status(storage::RunReader&)> work,
+                       std::function<void(const QString&)> done);
     void showError(const QString& title, const QString& text, const char* objectName);
     qint64 currentRunId() const;
 
@@ -122,7 +136,7 @@ private:
     QPushButton* m_fork = nullptr;
     QPushButton* m_compare = nullptr;
     QPushButton* m_export = nullptr;
-    QThread* m_exportThread = nullptr;  ///< the export running, if any (joined when it ends)
+    QThread* m_jobThread = nullptr;  ///< the export or delete running, if any (joined at its end)
     QPushButton* m_delete = nullptr;
     QTimer m_searchTimer;
     bool m_resumeAvailable = false;
