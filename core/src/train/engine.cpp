@@ -568,9 +568,9 @@ void Engine::loadCheckpoint(const std::string& bytes) {
     readList("model.params", m_model->parameters());
     readList("model.buffers", m_model->buffers());
     m_optimizer->setState(readNamed("optimizer"));
-    // Checkpoints written before the good state was kept have none: the resumed phase takes
-    // its own at the checkpoint's step, as it always did.
-    m_goodFromCheckpoint = false;
+    // Without a kept good state (it was the checkpoint's own, or the checkpoint predates
+    // good.*), the resumed phase takes its own at the checkpoint's step, as it always did.
+    m_good.step = -1;
     if (archive.try_read("good.step", value) && value.toInt() >= 0 && value.toInt() != m_step) {
         m_good.step = value.toInt();
         m_good.params = cloneAll(m_model->parameters());
@@ -583,7 +583,6 @@ void Engine::loadCheckpoint(const std::string& bytes) {
             readList("good.phi", m_good.phi);
             m_good.metaOptimizer = readNamed("good.meta_optimizer");
         }
-        m_goodFromCheckpoint = true;
     }
     if (m_loss) {
         readList("loss.params", m_loss->parameters());
@@ -643,6 +642,7 @@ void Engine::startTrainingPhase() {
     // the search's step 0) has sent nothing of this phase yet: its step-0 snapshot, evaluation
     // and frozen-loss check are still due.
     m_resumedAtPhaseStart = false;
+    m_good.step = -1;  // the new phase keeps its own, from its step 0
     m_collapse.detector.resetPhase();
     m_observer.onPhaseChanged({m_phase, leftAt,
                                m_config.method == "adalfl"
@@ -681,9 +681,7 @@ void Engine::runPhase(Phase phase, std::int64_t firstStep, std::int64_t lastStep
         }
     }
     m_resumedAtPhaseStart = false;
-    if (m_goodFromCheckpoint) {
-        m_goodFromCheckpoint = false;  // the resumed phase goes on with the checkpoint's
-    } else {
+    if (m_good.step < 0) {  // a new phase, or a resume whose checkpoint kept no good state
         rememberGoodState();
     }
     for (std::int64_t s = firstStep; s <= lastStep; ++s) {

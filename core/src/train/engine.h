@@ -118,8 +118,6 @@ private:
     /// Resumed at step 0 of the current phase: its step-0 snapshot, evaluation and frozen-loss
     /// check were already sent.
     bool m_resumedAtPhaseStart = false;
-    /// The checkpoint held the last good state (m_good): the resumed phase keeps it.
-    bool m_goodFromCheckpoint = false;
     std::optional<double> m_lastTest;
     std::optional<double> m_lastValidation;
 
