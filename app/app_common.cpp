@@ -1,12 +1,11 @@
 #include "app_common.h"
 
 #include <QFile>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QtGlobal>
 
 #include <spdlog/spdlog.h>
 
+#include <lossstudio/core/json_keys.h>
 #include <lossstudio/core/logging.h>
 #include <lossstudio/core/version.h>
 
@@ -42,14 +41,11 @@ core::Result<core::RunConfig> readRunConfigFile(const QString& path) {
         return core::Error{"cannot read config " + path.toStdString() + ": " +
                            file.errorString().toStdString()};
     }
-    QByteArray text = file.readAll();
-    // A preset file wraps the config: {"title": ..., "description": ..., "config": {...}}.
-    const QJsonDocument doc = QJsonDocument::fromJson(text);
-    if (doc.isObject() && doc.object().contains(QStringLiteral("title")) &&
-        doc.object().value(QStringLiteral("config")).isObject()) {
-        text = QJsonDocument(doc.object().value(QStringLiteral("config")).toObject()).toJson();
+    const auto text = core::configTextOf(file.readAll().toStdString());  // a preset's config
+    if (!text.ok()) {
+        return core::Error{path.toStdString() + ": " + text.error()};
     }
-    auto parsed = core::parseRunConfig(text.toStdString());
+    auto parsed = core::parseRunConfig(text.value());
     if (!parsed.ok()) {
         return core::Error{path.toStdString() + ": " + parsed.error()};
     }

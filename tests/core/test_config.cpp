@@ -1,5 +1,6 @@
 #include <QtTest>
 
+#include <lossstudio/core/json_keys.h>
 #include <lossstudio/core/run_config.h>
 
 using lossstudio::core::RunConfig;
@@ -62,6 +63,25 @@ private Q_SLOTS:
         QVERIFY(!parsed.ok());
         QVERIFY2(QString::fromStdString(parsed.error()).contains(mustContain),
                  parsed.error().c_str());
+    }
+
+    void aPresetFileHoldsItsConfig() {
+        using lossstudio::core::configTextOf;
+        // A preset wraps its config; any other file is the config itself.
+        const auto inner =
+            configTextOf(R"({"title": "T", "description": "D", "config": {"steps": 7}})");
+        QVERIFY(inner.ok());
+        const auto parsed = lossstudio::core::parseRunConfig(inner.value());
+        QVERIFY(parsed.ok());
+        QCOMPARE(parsed.value().steps, std::int64_t{7});
+        QCOMPARE(configTextOf(R"({"steps": 7})").value(), std::string(R"({"steps": 7})"));
+        // A repeat inside a preset's config is refused too (it was lost in the unwrapping).
+        const auto repeated = configTextOf(
+            R"({"title": "T", "config": {"data": {"name": "csv"}, "data": {"name": "mnist"}}})");
+        QVERIFY(!repeated.ok());
+        QVERIFY2(QString::fromStdString(repeated.error())
+                     .contains(QLatin1String("config key 'config.data' appears twice")),
+                 repeated.error().c_str());
     }
 
     void setValueParsesByType() {

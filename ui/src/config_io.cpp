@@ -94,12 +94,15 @@ core::Status applyConfigObject(core::RunConfig& config, const QJsonObject& objec
 }
 
 core::Status applyConfigJson(core::RunConfig& config, const QByteArray& json) {
-    // Qt's JSON keeps a repeated key's last value without a word; the engine's parser refuses it.
-    if (core::Status keys = core::checkJsonKeys(json.toStdString()); !keys) {
-        return keys;
+    // The engine's parser first: it refuses a repeated key, which Qt's JSON would silently keep
+    // the last of, and takes a preset file's config out of its wrapper (as lossstudio-cli does).
+    const auto text = core::configTextOf(json.toStdString());
+    if (!text.ok()) {
+        return core::Error{text.error()};
     }
     QJsonParseError error;
-    const QJsonDocument document = QJsonDocument::fromJson(json, &error);
+    const QJsonDocument document =
+        QJsonDocument::fromJson(QByteArray::fromStdString(text.value()), &error);
     if (error.error != QJsonParseError::NoError) {
         return core::Error{"not valid JSON at offset " + std::to_string(error.offset) + ": " +
                            error.errorString().toStdString()};
@@ -107,13 +110,7 @@ core::Status applyConfigJson(core::RunConfig& config, const QByteArray& json) {
     if (!document.isObject()) {
         return core::Error{"a config must be a JSON object"};
     }
-    // A preset file wraps its config ({"title": ..., "description": ..., "config": {...}}), as
-    // resources/presets/ do: opened as a config, it means that config (as lossstudio-cli reads it).
-    const QJsonObject root = document.object();
-    if (root.contains(QStringLiteral("title")) && root.value(QStringLiteral("config")).isObject()) {
-        return applyConfigObject(config, root.value(QStringLiteral("config")).toObject());
-    }
-    return applyConfigObject(config, root);
+    return applyConfigObject(config, document.object());
 }
 
 core::Result<core::RunConfig> readConfigFile(const QString& path) {

@@ -50,4 +50,16 @@ Status checkJsonKeys(const std::string& text) {
     return config::parseJsonOnce(text, ignored);
 }
 
+Result<std::string> configTextOf(const std::string& fileText) {
+    nlohmann::ordered_json document;
+    if (Status s = config::parseJsonOnce(fileText, document); !s) {
+        return Error{s.error()};
+    }
+    if (document.is_object() && document.contains("title") && document.contains("config") &&
+        document["config"].is_object()) {
+        return document["config"].dump();
+    }
+    return fileText;
+}
+
 }  // namespace lossstudio::core

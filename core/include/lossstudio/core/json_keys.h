@@ -13,4 +13,9 @@ namespace lossstudio::core {
 /// loader, which reads with Qt's JSON, calls it first.
 Status checkJsonKeys(const std::string& text);
 
+/// The config a config file holds: a preset file ({"title": ..., "description": ...,
+/// "config": {...}}, as resources/presets/ are) wraps it, any other file is the config itself.
+/// The whole file is checked first (checkJsonKeys), so a repeat inside a preset is refused too.
+Result<std::string> configTextOf(const std::string& fileText);
+
 }  // namespace lossstudio::core
