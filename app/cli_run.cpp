@@ -5,6 +5,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include <unistd.h>
@@ -246,7 +247,7 @@ bool takeValue(const QStringList& args, int& i, QString* value) {
 int runCommand(const QStringList& args) {
     QString configPath;
     QStringList overrides;
-    QString db;
+    std::optional<QString> db;  // --db's value, if given
     QString resume;
     QStringList tags;
     QString notes;
@@ -266,15 +267,10 @@ int runCommand(const QStringList& args) {
             }
             overrides << value;
         } else if (a == QLatin1String("--db")) {
-            if (!takeValue(args, i, &db)) {
+            if (!takeValue(args, i, &value)) {
                 return 2;
             }
-            if (db.trimmed().isEmpty()) {
-                std::fprintf(stderr,
-                             "--db was given an empty path: name the store file, or leave --db "
-                             "out for the default store\n");
-                return 2;
-            }
+            db = value;
         } else if (a == QLatin1String("--resume")) {
             if (!takeValue(args, i, &resume)) {
                 return 2;
@@ -329,7 +325,12 @@ int runCommand(const QStringList& args) {
 
     core::RunConfig config;
     std::string checkpoint;
-    const QString storeFile = storePath(db);
+    const auto storeChoice = storePath(db);
+    if (!storeChoice.ok()) {
+        std::fprintf(stderr, "%s\n", storeChoice.error().c_str());
+        return 2;
+    }
+    const QString storeFile = storeChoice.value();
     if (!resume.isEmpty()) {
         auto plan = loadResumePlan(storeFile, resume);
         if (!plan.ok()) {

@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QStringList>
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <memory>
 
@@ -126,14 +127,15 @@ bool parse(QCommandLineParser& parser, const Options& o, const QString& command,
     return true;
 }
 
+/// The options that filter runs.
+std::array<const QCommandLineOption*, 7> filterOptions(const Options& o) {
+    return {&o.method, &o.model, &o.dataset, &o.status, &o.tag, &o.search, &o.hash};
+}
+
 bool hasFilter(const QCommandLineParser& p, const Options& o) {
-    for (const QCommandLineOption* opt :
-         {&o.method, &o.model, &o.dataset, &o.status, &o.tag, &o.search, &o.hash}) {
-        if (p.isSet(*opt)) {
-            return true;
-        }
-    }
-    return false;
+    const auto options = filterOptions(o);
+    return std::any_of(options.begin(), options.end(),
+                       [&](const QCommandLineOption* opt) { return p.isSet(*opt); });
 }
 
 /// The filter options as a RunFilter; false (with *error) for an unknown status or an empty
@@ -142,11 +144,10 @@ bool readFilter(const QCommandLineParser& p, const Options& o, storage::RunFilte
                 QString* error) {
     // An empty value would be no condition at all: `runs delete --tag "$TAG" --yes` with TAG
     // unset must not match, and delete, every run.
-    for (const QCommandLineOption* opt :
-         {&o.method, &o.model, &o.dataset, &o.status, &o.tag, &o.search, &o.hash}) {
+    for (const QCommandLineOption* opt : filterOptions(o)) {
         for (const QString& value : p.values(*opt)) {
-            if (value.split(QLatin1Char(','), Qt::SkipEmptyParts).join(QString()).trimmed()
-                    .isEmpty()) {
+            // (--status takes a comma list: "," names no status either.)
+            if (QString(value).remove(QLatin1Char(',')).trimmed().isEmpty()) {
                 *error = QStringLiteral(
                              "--%1 was given an empty value: a filter needs a value (an empty one "
                              "would match every run); give one or leave --%1 out")
@@ -652,12 +653,12 @@ int runsCommand(const QStringList& args) {
     if (command == QLatin1String("list") && !parser.positionalArguments().isEmpty()) {
         return usageError(QStringLiteral("list takes no RUN arguments (use filters)"));
     }
-    if (parser.isSet(o.db) && parser.value(o.db).trimmed().isEmpty()) {
-        return usageError(QStringLiteral(
-            "--db was given an empty path: name the store file, or leave --db out for the "
-            "default store"));
+    const auto storeFile =
+        storePath(parser.isSet(o.db) ? std::optional(parser.value(o.db)) : std::nullopt);
+    if (!storeFile.ok()) {
+        return usageError(QString::fromStdString(storeFile.error()));
     }
-    const QString path = storePath(parser.value(o.db));
+    const QString path = storeFile.value();
     if (command == QLatin1String("list")) {
         return listCommand(parser, o, path);
     }

@@ -167,12 +167,12 @@ int main(int argc, char* argv[]) {
         // Every run started here is recorded in the store, by a recorder that lives on the
         // engine thread (made and destroyed there by the controller). The window says which store
         // (the runs browser may switch to another) and which stored run a resumed run continues.
-        if (parser.isSet(dbOption) && parser.value(dbOption).trimmed().isEmpty()) {
-            return usageError(QStringLiteral(
-                "--db was given an empty path: name the store file, or leave --db out for the "
-                "default store"));
+        const auto storeFile = lossstudio::app::storePath(
+            parser.isSet(dbOption) ? std::optional(parser.value(dbOption)) : std::nullopt);
+        if (!storeFile.ok()) {
+            return usageError(QString::fromStdString(storeFile.error()));
         }
-        const QString store = lossstudio::app::storePath(parser.value(dbOption));
+        const QString store = storeFile.value();
         window.setStorePath(store);
         const QPointer<MainWindow> target(&window);
         window.controller()->setRunObserverFactory(

@@ -119,9 +119,7 @@ QVector<storage::RowScope> RunRecorder::resumeScopes(core::Phase phase, std::int
     return scopes;
 }
 
-bool RunRecorder::openStore() { return openWriter(); }
-
-bool RunRecorder::openWriter() {
+bool RunRecorder::openStore() {
     if (m_writer) {
         return true;
     }
@@ -229,7 +227,7 @@ void RunRecorder::onRunStarted(const core::RunStarted& e) {
         m_started = true;
         m_phase = e.startPhase;
         m_clock.start();
-        if (!openWriter()) {
+        if (!openStore()) {
             return;
         }
         bool resumed = false;
@@ -366,7 +364,7 @@ void RunRecorder::onFinished(const core::Finished& e) {
         if (!m_started) {
             // Failed before it started (bad config, missing data): record the attempt if the
             // config is known, with what went wrong.
-            if (!m_options.config || !openWriter()) {
+            if (!m_options.config || !openStore()) {
                 return;
             }
             auto created = m_writer->createRun(newRun(*m_options.config));

@@ -86,7 +86,6 @@ public:
     static QVector<storage::RowScope> resumeScopes(core::Phase phase, std::int64_t step);
 
 private:
-    bool openWriter();
     storage::NewRun newRun(const core::RunConfig& config) const;
     void addEvent(std::int64_t step, core::Phase phase, const QString& kind, const QString& code,
                   const QString& message);

@@ -12,8 +12,16 @@ QString defaultStorePath() {
         .filePath(QString::fromLatin1(storage::kDefaultStoreFileName));
 }
 
-QString storePath(const QString& dbOption) {
-    return dbOption.isEmpty() ? defaultStorePath() : dbOption;
+core::Result<QString> storePath(const std::optional<QString>& dbOption) {
+    if (!dbOption) {
+        return defaultStorePath();
+    }
+    if (dbOption->trimmed().isEmpty()) {
+        return core::Error{
+            "--db was given an empty path: name the store file, or leave --db out for the "
+            "default store"};
+    }
+    return *dbOption;
 }
 
 }  // namespace lossstudio::app

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <QString>
+#include <optional>
+
+#include <lossstudio/core/result.h>
 
 namespace lossstudio::app {
 
@@ -8,7 +11,9 @@ namespace lossstudio::app {
 /// (core::dataDirectory(), which creates the folder). Thread-safe.
 QString defaultStorePath();
 
-/// The store named by a --db value, or the default one when it is empty.
-QString storePath(const QString& dbOption);
+/// The store a --db option names: its value, or the default store without the option. An
+/// empty value is an error (it once meant the default store without a word), for lossstudio,
+/// lossstudio-cli run and runs alike.
+core::Result<QString> storePath(const std::optional<QString>& dbOption);
 
 }  // namespace lossstudio::app

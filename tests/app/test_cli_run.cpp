@@ -154,6 +154,12 @@ private Q_SLOTS:
             QVERIFY2(!o.out.contains(QStringLiteral("status:")), qPrintable(o.out));
         }
         QCOMPARE(junk.size(), qint64{4096});  // not touched
+        // An empty --db is not the default store.
+        const Outcome empty = runCli(QStringList{QStringLiteral("run"), QStringLiteral("-")} +
+                                     kTiny + QStringList{QStringLiteral("--db"), QString()});
+        QCOMPARE(empty.exitCode, 2);
+        QVERIFY2(empty.err.contains(QStringLiteral("--db was given an empty path")),
+                 qPrintable(empty.err));
     }
 
     void stoppedRunResumesItsStoredSeries() {

@@ -540,8 +540,12 @@ private Q_SLOTS:
         QVERIFY2(!xdg.isEmpty(), "the test helper sets XDG_DATA_HOME");
         QCOMPARE(app::defaultStorePath(),
                  QDir(xdg).filePath(QStringLiteral("lossstudio/runs.sqlite")));
-        QCOMPARE(app::storePath(QString()), app::defaultStorePath());
-        QCOMPARE(app::storePath(QStringLiteral("/tmp/x.sqlite")), QStringLiteral("/tmp/x.sqlite"));
+        QCOMPARE(app::storePath(std::nullopt).value(), app::defaultStorePath());
+        QCOMPARE(app::storePath(QStringLiteral("/tmp/x.sqlite")).value(),
+                 QStringLiteral("/tmp/x.sqlite"));
+        // An empty --db value is refused (it once meant the default store without a word).
+        QVERIFY(!app::storePath(QString()).ok());
+        QVERIFY(!app::storePath(QStringLiteral("  ")).ok());
     }
 };
 
