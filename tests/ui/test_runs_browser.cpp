@@ -3,6 +3,7 @@
 // order (checked against the seeds, not the store), name / tags / notes edits reach the store,
 // deleting asks and refuses a run still being written, a bad store file shows the store's error
 // and leaves the open store in place, and the main window opens, forks and compares from it.
+#include <QApplication>
 #include <QComboBox>
 #include <QFile>
 #include <QHeaderView>
@@ -459,6 +460,18 @@ private Q_SLOTS:
                 QCOMPARE(bytes, want.readAll());
             }
         }
+        QVERIFY(QApplication::overrideCursor() == nullptr);  // the busy cursor is gone
+
+        // No other store while a job runs: its end would report to, and refresh, that store.
+        QVERIFY(browser.exportRuns(ids, dir.filePath(QStringLiteral("again.csv")), false));
+        QVERIFY(!browser.openStore(m_path));
+        QMessageBox* busy = dialog(&browser, "storeError");
+        QVERIFY(busy != nullptr);
+        QVERIFY2(busy->text().contains(QLatin1String("still running")), qPrintable(busy->text()));
+        busy->button(QMessageBox::Ok)->click();
+        QSignalSpy again(&browser, &ui::RunsBrowser::exportFinished);
+        QVERIFY(again.wait(60000));
+
         // A file that cannot be written: the store's message in a dialog, the button back.
         QVERIFY(browser.exportRuns(ids, dir.filePath(QStringLiteral("no/such/dir/x.csv")), false));
         QSignalSpy failed(&browser, &ui::RunsBrowser::exportFinished);
@@ -468,6 +481,28 @@ private Q_SLOTS:
         QVERIFY(error != nullptr);
         error->button(QMessageBox::Ok)->click();
         QVERIFY(!browser.isBusy());
+    }
+
+    void closingTheBrowserMidExportFinishesTheFile() {
+        // The browser (the window) closed while an export runs: its destructor waits, the file is
+        // complete, and the busy cursor is restored.
+        ui::StoreSession session;
+        QVERIFY(session.open(m_path).ok());
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("closing.csv"));
+        const QVector<qint64> ids{m_runs.at(0).id, m_runs.at(1).id};
+        {
+            ui::RunsBrowser browser(&session);
+            QVERIFY(browser.exportRuns(ids, path, false));
+        }
+        QVERIFY(QApplication::overrideCursor() == nullptr);
+        const QString expected = dir.filePath(QStringLiteral("expected.csv"));
+        auto reader = storage::RunReader::open(m_path, storage::OpenMode::ReadOnly).value();
+        QVERIFY(storage::exportRunsToFile(*reader, ids, storage::ExportFormat::Csv, expected).ok());
+        QFile got(path);
+        QFile want(expected);
+        QVERIFY(got.open(QIODevice::ReadOnly) && want.open(QIODevice::ReadOnly));
+        QCOMPARE(got.readAll(), want.readAll());
     }
 
     void deletingAsksAndRefusesARunBeingWritten() {

@@ -511,6 +511,13 @@ void RunsBrowser::showError(const QString& title, const QString& text, const cha
 }
 
 bool RunsBrowser::openStore(const QString& path) {
+    if (m_jobThread != nullptr) {  // its end would report to, and refresh, the other store
+        showError(tr("Cannot open the run store"),
+                  tr("an export or a delete is still running in %1; open %2 when it is done")
+                      .arg(m_session->path(), path),
+                  "storeError");
+        return false;
+    }
     if (storage::Status s = m_session->open(path); !s) {
         showError(tr("Cannot open the run store"), s.error(), "storeError");
         return false;
@@ -569,7 +576,11 @@ void RunsBrowser::deleteSelected() {
         if (started) {
             Q_EMIT message(tr("Deleting %n run(s)\u2026", nullptr, count));
         } else {
-            showError(tr("Cannot delete"), tr("the store is busy with an export or a delete; try again when it is done"), "deleteError");
+            showError(tr("Cannot delete"),
+                      m_session->reader() == nullptr
+                          ? tr("no run store is open")
+                          : tr("an export or a delete is still running; try again when it is done"),
+                      "deleteError");
         }
     });
     box->open();
@@ -634,11 +645,15 @@ bool RunsBrowser::startStoreJob(storage::OpenMode mode,
         QString error;
         {
             // A connection of this thread's own, closed here: Qt Sql connections are per thread.
-            auto opened = storage::RunReader::open(store, mode);
-            if (!opened) {
-                error = opened.error();
-            } else if (storage::Status s = work(*opened.value()); !s) {
-                error = s.error();
+            try {
+                auto opened = storage::RunReader::open(store, mode);
+                if (!opened) {
+                    error = opened.error();
+                } else if (storage::Status s = work(*opened.value()); !s) {
+                    error = s.error();
+                }
+            } catch (const std::exception& e) {  // never past the thread (std::terminate)
+                error = QString::fromUtf8(e.what());
             }
         }
         // Queued to the browser; the destructor joins this thread first, and a browser gone by
