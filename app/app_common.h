@@ -3,21 +3,15 @@
 #include <QString>
 #include <QStringList>
 
-#include <lossstudio/core/result.h>
-#include <lossstudio/core/run_config.h>
+#include <lossstudio/core/engine.h>
 
 namespace lossstudio::app {
 
 /// "LossStudio 0.1.0 / Qt 6.4.2 / LibTorch 1.13.1 / BLAS: OpenBLAS ..." one item a line.
-QString versionText(const QString& executable);
+QString versionText(const QString& executable, const core::EngineInfo& engine);
 
-/// Sets up the named loggers from the command line: --verbose raises the level to debug.
-/// Returns the log file's path.
-QString initAppLogging(const QStringList& arguments);
-
-/// Reads a run config from a JSON file: either a bare config (lossstudio-cli config --defaults)
-/// or a preset file (resources/presets/*.json: {"title": ..., "config": {...}}), whose "config"
-/// object is the run's config. Errors name the file and, for a bad config, the key.
-core::Result<core::RunConfig> readRunConfigFile(const QString& path);
+/// Sets up the named loggers from the command line: --verbose raises the level to debug. Warns
+/// when the engine runs on the reference BLAS. Returns the log file's path.
+QString initAppLogging(const QStringList& arguments, const core::EngineInfo& engine);
 
 }  // namespace lossstudio::app

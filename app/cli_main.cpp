@@ -1,9 +1,9 @@
-#include <cstdio>
-
 #include <QCoreApplication>
 #include <QStringList>
+#include <cstdio>
 
 #include <lossstudio/core/logging.h>
+#include <lossstudio/core/torch_info.h>
 
 #include "app_common.h"
 #include "cli_commands.h"
@@ -29,11 +29,14 @@ int main(int argc, char* argv[]) {
     QCoreApplication::setApplicationName(QStringLiteral("lossstudio-cli"));
     QStringList args = QCoreApplication::arguments();
     args.removeFirst();
+    const lossstudio::core::EngineInfo engine = lossstudio::core::engineInfo();
     if (args.contains(QStringLiteral("--version"))) {
-        std::fputs(qPrintable(lossstudio::app::versionText(QStringLiteral("lossstudio-cli"))), stdout);
+        std::fputs(
+            qPrintable(lossstudio::app::versionText(QStringLiteral("lossstudio-cli"), engine)),
+            stdout);
         return 0;
     }
-    lossstudio::app::initAppLogging(args);
+    lossstudio::app::initAppLogging(args, engine);
     args.removeAll(QStringLiteral("--verbose"));
     args.removeAll(QStringLiteral("-v"));
     if (args.isEmpty() || args.first() == QLatin1String("--help") ||

@@ -12,6 +12,7 @@
 
 #include <lossstudio/core/events.h>
 #include <lossstudio/core/logging.h>
+#include <lossstudio/core/phases.h>
 #include <lossstudio/core/run_config.h>
 #include <lossstudio/core/trainer.h>
 
@@ -53,13 +54,10 @@ public:
         : m_control(control), m_terminal(terminal), m_quiet(quiet), m_stopAfter(stopAfter) {}
 
     void onRunStarted(const core::RunStarted& e) override {
+        m_config = e.config;
         m_total = e.config.steps;
-        m_init =
-            (e.config.method == "ml3" || e.config.method == "adalfl") ? e.config.meta.initSteps : 0;
+        m_init = core::phaseSteps(e.config, core::Phase::OfflineInit);
         m_population = e.config.taylorglo.population;
-        m_search = e.config.method == "taylorglo"
-                       ? static_cast<long long>(e.config.taylorglo.generations) * m_population
-                       : 0;
         if (!m_quiet) {
             std::fprintf(
                 stderr,
@@ -157,9 +155,7 @@ private:
         const int filled = static_cast<int>(m_last.progress * kWidth);
         std::string bar(static_cast<std::size_t>(filled), '#');
         bar.resize(kWidth, '.');
-        const long long total = m_phase == core::Phase::OfflineInit ? m_init
-                                : m_phase == core::Phase::Search    ? m_search
-                                                                    : m_total;
+        const long long total = core::phaseSteps(m_config, m_last.phase);
         std::fprintf(
             stderr, "\r[%s] %3.0f%% %s %lld/%lld | eta %s | val %s | meta %s\x1b[K", bar.c_str(),
             100.0 * m_last.progress, core::phaseName(m_last.phase),
@@ -190,9 +186,9 @@ private:
     bool m_barShown = false;
     core::Phase m_phase = core::Phase::Setup;
     core::StepMetrics m_last{};
+    core::RunConfig m_config;
     long long m_total = 0;
     long long m_init = 0;
-    long long m_search = 0;
     int m_population = 1;
     double m_searchBest = -1;
     double m_validation = -1;
@@ -347,7 +343,7 @@ int runCommand(const QStringList& args) {
                          static_cast<long long>(plan.value().step));
         }
     } else if (configPath != QLatin1String("-")) {
-        auto parsed = readRunConfigFile(configPath);
+        auto parsed = core::readRunConfigFile(configPath.toStdString());
         if (!parsed.ok()) {
             std::fprintf(stderr, "%s\n", parsed.error().c_str());
             return 1;
@@ -449,7 +445,7 @@ int configCommand(const QStringList& args) {
     }
     const int check = args.indexOf(QStringLiteral("--check"));
     if (check >= 0 && check + 1 < args.size()) {
-        const auto config = readRunConfigFile(args[check + 1]);
+        const auto config = core::readRunConfigFile(args[check + 1].toStdString());
         if (!config.ok()) {
             std::fprintf(stderr, "%s\n", config.error().c_str());
             return 1;

@@ -4,15 +4,23 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QEvent>
 #include <QPointer>
 #include <QTimer>
 #include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <lossstudio/core/logging.h>
 #include <lossstudio/core/paths.h>
 #include <lossstudio/core/run_config.h>
+#include <lossstudio/core/trainer.h>
 #include <lossstudio/core/version.h>
 #include <lossstudio/ui/engine_controller.h>
 #include <lossstudio/ui/experiment_panel.h>
@@ -63,14 +71,63 @@ void installScreenshots(MainWindow& window, const QString& directory) {
         });
 }
 
+/// Seconds since this process started (/proc/self/stat's start time against the clock it counts
+/// on, CLOCK_BOOTTIME), or -1 where that cannot be read.
+double secondsSinceProcessStart() {
+    std::ifstream stat("/proc/self/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');  // the command name may hold spaces
+    if (close == std::string::npos) {
+        return -1;
+    }
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && fields >> field; ++i) {
+        if (i == 22) {  // starttime, in clock ticks after boot
+            timespec now{};
+            clock_gettime(CLOCK_BOOTTIME, &now);
+            const double started = std::stod(field) / static_cast<double>(sysconf(_SC_CLK_TCK));
+            return static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9 - started;
+        }
+    }
+    return -1;
+}
+
+/// --startup-time: prints the seconds from process start to the window's first paint, then quits
+/// (bench/startup runs it).
+class FirstPaintTimer final : public QObject {
+public:
+    using QObject::QObject;
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override {
+        if (event->type() == QEvent::Paint && !m_done) {
+            m_done = true;
+            // After this paint is delivered: the window is on screen with its widgets drawn.
+            QTimer::singleShot(0, qApp, []() {
+                std::printf("{\"first_paint_s\": %.3f}\n", secondsSinceProcessStart());
+                std::fflush(stdout);
+                QApplication::exit(0);
+            });
+        }
+        return QObject::eventFilter(watched, event);
+    }
+
+private:
+    bool m_done = false;
+};
+
 }  // namespace
 
 int main(int argc, char* argv[]) {
+    // The studio's engine: ui links no LibTorch, so app hands it the engine as a value.
+    const lossstudio::core::Engine engine = lossstudio::core::libtorchEngine();
     // --version must work without a display.
     for (int i = 1; i < argc; ++i) {
         if (qstrcmp(argv[i], "--version") == 0) {
-            std::fputs(qPrintable(lossstudio::app::versionText(QStringLiteral("lossstudio"))),
-                       stdout);
+            std::fputs(
+                qPrintable(lossstudio::app::versionText(QStringLiteral("lossstudio"), engine.info)),
+                stdout);
             return 0;
         }
     }
@@ -116,15 +173,19 @@ int main(int argc, char* argv[]) {
         QStringLiteral("DIR"));
     const QCommandLineOption verboseOption({QStringLiteral("v"), QStringLiteral("verbose")},
                                            QStringLiteral("Log debug lines."));
+    const QCommandLineOption startupOption(
+        QStringLiteral("startup-time"),
+        QStringLiteral("Print the seconds from process start to the first painted window as "
+                       "JSON, then quit."));
     const QCommandLineOption versionOption(QStringLiteral("version"),
                                            QStringLiteral("Print versions and exit."));
     parser.addOptions({configOption, presetOption, setOption, startOption, dbOption,
-                       screenshotOption, verboseOption, versionOption});
+                       screenshotOption, startupOption, verboseOption, versionOption});
     parser.process(application);
 
-    const QString logPath = lossstudio::app::initAppLogging(QApplication::arguments());
+    const QString logPath = lossstudio::app::initAppLogging(QApplication::arguments(), engine.info);
     try {
-        MainWindow window;
+        MainWindow window(engine);
         window.setLogFilePath(logPath);
         lossstudio::ui::ExperimentPanel* panel = window.experimentPanel();
 
@@ -214,6 +275,9 @@ int main(int argc, char* argv[]) {
         if (screenshots) {
             window.resize(1280, 800);
             installScreenshots(window, parser.value(screenshotOption));
+        }
+        if (parser.isSet(startupOption)) {
+            window.installEventFilter(new FirstPaintTimer(&window));
         }
         window.show();
         lossstudio::core::logger("app")->info("studio started");

@@ -140,7 +140,8 @@ void RunRecorder::closeWriter() {
     m_writer.reset();
 }
 
-storage::NewRun RunRecorder::newRun(const core::RunConfig& config) const {
+storage::NewRun RunRecorder::newRun(const core::RunStarted& started) const {
+    const core::RunConfig& config = started.config;
     storage::NewRun run;
     run.name = text(config.name.empty() ? core::defaultRunName(config) : config.name);
     run.configJson = text(core::toJson(config, 2));
@@ -151,7 +152,7 @@ storage::NewRun RunRecorder::newRun(const core::RunConfig& config) const {
     run.dataset = text(config.data.name);
     run.appVersion = text(core::appVersion());
     run.qtVersion = QString::fromLatin1(qVersion());
-    run.torchVersion = text(core::torchVersion());
+    run.torchVersion = text(started.torchVersion);
     run.host = QSysInfo::machineHostName();
     run.tags = m_options.tags;
     run.notes = m_options.notes;
@@ -245,7 +246,7 @@ void RunRecorder::onRunStarted(const core::RunStarted& e) {
             }
         }
         if (!resumed) {
-            auto created = m_writer->createRun(newRun(e.config));
+            auto created = m_writer->createRun(newRun(e));
             if (!created) {
                 fail(QStringLiteral("this run is not recorded: %1").arg(created.error()));
                 closeWriter();
@@ -367,7 +368,9 @@ void RunRecorder::onFinished(const core::Finished& e) {
             if (!m_options.config || !openStore()) {
                 return;
             }
-            auto created = m_writer->createRun(newRun(*m_options.config));
+            core::RunStarted attempt;
+            attempt.config = *m_options.config;
+            auto created = m_writer->createRun(newRun(attempt));
             if (!created) {
                 fail(QStringLiteral("this run is not recorded: %1").arg(created.error()));
                 closeWriter();

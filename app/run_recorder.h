@@ -86,7 +86,7 @@ public:
     static QVector<storage::RowScope> resumeScopes(core::Phase phase, std::int64_t step);
 
 private:
-    storage::NewRun newRun(const core::RunConfig& config) const;
+    storage::NewRun newRun(const core::RunStarted& started) const;
     void addEvent(std::int64_t step, core::Phase phase, const QString& kind, const QString& code,
                   const QString& message);
     void appendSamples(const std::vector<core::MetricSample>& samples);

@@ -21,6 +21,8 @@
 #include <lossstudio/core/logging.h>
 #include <lossstudio/core/metric_keys.h>
 #include <lossstudio/core/paths.h>
+#include <lossstudio/core/torch_info.h>
+#include <lossstudio/core/trainer.h>
 #include <lossstudio/core/version.h>
 #include <lossstudio/ui/engine_controller.h>
 #include <lossstudio/ui/experiment_panel.h>
@@ -94,7 +96,7 @@ QJsonObject replotOneSeries() {
 /// Time to replot every plot of the live view once each series holds 100,000 steps (the end of
 /// a long run), window 1280x800.
 QJsonObject replotFullView() {
-    ui::MainWindow window;
+    ui::MainWindow window(core::libtorchEngine());
     window.resize(1280, 800);
     window.show();
     core::RunConfig config;
@@ -198,7 +200,7 @@ int main(int argc, char* argv[]) {
     std::fprintf(stderr, "bench_gui_latency: %d s of %s training\n",
                  parser.value(secondsOption).toInt(), config.method.c_str());
 
-    ui::MainWindow window;
+    ui::MainWindow window(core::libtorchEngine());
     window.resize(1280, 800);
     window.show();
     window.experimentPanel()->setConfig(config);

@@ -10,8 +10,8 @@
 #include <ATen/Parallel.h>
 #include <torch/types.h>
 
-#include "lossstudio/core/version.h"
 #include "losses/learned_loss.h"
+#include "lossstudio/core/torch_info.h"
 #include "methods/steps.h"
 #include "models/model.h"
 #include "train/optimizer.h"

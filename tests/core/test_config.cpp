@@ -1,3 +1,5 @@
+#include <QFile>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <lossstudio/core/json_keys.h>
@@ -34,35 +36,109 @@ private Q_SLOTS:
     void errorsNameTheKey_data() {
         QTest::addColumn<QString>("json");
         QTest::addColumn<QString>("mustContain");
+        QTest::addColumn<QString>("key");  // Error::key, which editors find their field by
         QTest::newRow("unknown nested") << R"({"optimizer": {"learning_rate": 1}})"
-                                        << "'optimizer.learning_rate'";
-        QTest::newRow("unknown top") << R"({"stepz": 1})" << "'stepz'";
-        QTest::newRow("wrong type") << R"({"steps": "many"})" << "'steps' must be an integer";
-        QTest::newRow("fraction") << R"({"steps": 1.5})" << "'steps'";
-        QTest::newRow("out of range") << R"({"batch_size": 0})" << "'batch_size'";
-        QTest::newRow("bad choice") << R"({"method": "glo"})" << "'method'";
-        QTest::newRow("group not object") << R"({"meta": 3})" << "'meta' must be an object";
-        QTest::newRow("bad json") << R"({"steps": )" << "not valid JSON";
-        QTest::newRow("needs path") << R"({"data": {"name": "mnist"}})" << "'data.path'";
-        QTest::newRow("nesterov") << R"({"optimizer": {"nesterov": true}})" << "'optimizer.nesterov'";
-        QTest::newRow("list item") << R"({"model": {"hidden": [10, "a"]}})" << "'model.hidden'";
+                                        << "'optimizer.learning_rate'"
+                                        << "optimizer.learning_rate";
+        QTest::newRow("unknown top") << R"({"stepz": 1})"
+                                     << "'stepz'"
+                                     << "stepz";
+        QTest::newRow("wrong type") << R"({"steps": "many"})"
+                                    << "'steps' must be an integer"
+                                    << "steps";
+        QTest::newRow("fraction") << R"({"steps": 1.5})"
+                                  << "'steps'"
+                                  << "steps";
+        QTest::newRow("out of range") << R"({"batch_size": 0})"
+                                      << "'batch_size'"
+                                      << "batch_size";
+        QTest::newRow("bad choice") << R"({"method": "glo"})"
+                                    << "'method'"
+                                    << "method";
+        QTest::newRow("group not object") << R"({"meta": 3})"
+                                          << "'meta' must be an object"
+                                          << "meta";
+        QTest::newRow("bad json") << R"({"steps": )"
+                                  << "not valid JSON"
+                                  << "";
+        QTest::newRow("needs path") << R"({"data": {"name": "mnist"}})"
+                                    << "'data.path'"
+                                    << "data.path";
+        QTest::newRow("nesterov") << R"({"optimizer": {"nesterov": true}})"
+                                  << "'optimizer.nesterov'"
+                                  << "optimizer.nesterov";
+        QTest::newRow("list item") << R"({"model": {"hidden": [10, "a"]}})"
+                                   << "'model.hidden'"
+                                   << "model.hidden";
+        QTest::newRow("empty hidden") << R"({"model": {"hidden": []}})"
+                                      << "'model.hidden'"
+                                      << "model.hidden";
+        QTest::newRow("milestones") << R"({"optimizer": {"milestones": [5, 3]}})"
+                                    << "'optimizer.milestones'"
+                                    << "optimizer.milestones";
+        QTest::newRow("validation for taylorglo")
+            << R"({"method": "taylorglo", "data": {"validation_fraction": 0}})"
+            << "'data.validation_fraction'"
+            << "data.validation_fraction";
         // A repeated key: JSON would keep the last, silently dropping the csv dataset here.
         QTest::newRow("repeated group")
             << R"({"data": {"name": "csv"}, "data": {"validation_fraction": 0.1}})"
-            << "config key 'data' appears twice";
+            << "config key 'data' appears twice"
+            << "data";
         QTest::newRow("repeated nested key")
             << R"({"model": {"name": "mlp"}, "data": {"name": "csv", "name": "mnist"}})"
-            << "config key 'data.name' appears twice";
+            << "config key 'data.name' appears twice"
+            << "data.name";
         // Larger than a double: once an exception that escaped the parser, naming nothing.
-        QTest::newRow("number overflow") << R"({"steps": 1e400})" << "number overflow";
+        QTest::newRow("number overflow") << R"({"steps": 1e400})"
+                                         << "number overflow"
+                                         << "";
     }
     void errorsNameTheKey() {
         QFETCH(QString, json);
         QFETCH(QString, mustContain);
+        QFETCH(QString, key);
         const auto parsed = lossstudio::core::parseRunConfig(json.toStdString());
         QVERIFY(!parsed.ok());
         QVERIFY2(QString::fromStdString(parsed.error()).contains(mustContain),
                  parsed.error().c_str());
+        QCOMPARE(QString::fromStdString(parsed.errorKey()), key);
+    }
+
+    void setValueErrorsCarryTheKey() {
+        RunConfig c;
+        const auto bad = lossstudio::core::setConfigValue(c, "optimizer.lr", "fast");
+        QVERIFY(!bad.ok());
+        QCOMPARE(bad.errorKey(), std::string("optimizer.lr"));
+        const auto unknown = lossstudio::core::setConfigValue(c, "optimizer.speed", "1");
+        QCOMPARE(unknown.errorKey(), std::string("optimizer.speed"));
+    }
+
+    void oneReaderForConfigFiles() {
+        QTemporaryDir dir;
+        const QString preset = dir.filePath(QStringLiteral("preset.json"));
+        QFile file(preset);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(R"({"title": "T", "config": {"steps": 7, "data": {"name": "mnist"}}})");
+        file.close();
+        using lossstudio::core::ConfigCheck;
+        // Complete (the CLI): a dataset read from a path needs the path.
+        const auto complete = lossstudio::core::readRunConfigFile(preset.toStdString());
+        QVERIFY(!complete.ok());
+        QCOMPARE(complete.errorKey(), std::string("data.path"));
+        QVERIFY2(QString::fromStdString(complete.error()).startsWith(preset),
+                 complete.error().c_str());
+        // Values (the studio's editor): loads, the path is chosen in the form.
+        const auto values =
+            lossstudio::core::readRunConfigFile(preset.toStdString(), ConfigCheck::Values);
+        QVERIFY2(values.ok(), values.error().c_str());
+        QCOMPARE(values.value().steps, std::int64_t{7});
+        QCOMPARE(values.value().data.name, std::string("mnist"));
+        const auto missing = lossstudio::core::readRunConfigFile(
+            dir.filePath(QStringLiteral("none.json")).toStdString());
+        QVERIFY(!missing.ok());
+        QVERIFY2(QString::fromStdString(missing.error()).contains(QLatin1String("cannot read")),
+                 missing.error().c_str());
     }
 
     void aPresetFileHoldsItsConfig() {

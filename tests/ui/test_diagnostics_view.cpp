@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include <lossstudio/core/metric_keys.h>
+#include <lossstudio/core/trainer.h>
 #include <lossstudio/storage/run_reader.h>
 #include <lossstudio/ui/engine_controller.h>
 #include <lossstudio/ui/event_batch.h>
@@ -511,7 +512,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&live));
         QTemporaryDir dir;
         const QString store = dir.filePath(QStringLiteral("runs.sqlite"));
-        ui::EngineController controller;
+        ui::EngineController controller(core::libtorchEngine());
         auto recording = std::make_shared<ui::testing::Recording>();
         controller.setObserverFactory([recording, store](const core::RunConfig& config) {
             app::RunRecorder::Options options;

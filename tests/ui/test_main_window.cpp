@@ -20,7 +20,7 @@ private Q_SLOTS:
     void initTestCase() { qputenv("LOSSSTUDIO_FASHION_MNIST", m_fakeFashion.path().toUtf8()); }
 
     void buildsOffscreenOnTheDefaultExperimentReadyToStart() {
-        lossstudio::ui::MainWindow window;
+        lossstudio::ui::MainWindow window{lossstudio::core::Engine{}};
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QVERIFY(window.findChild<QDockWidget*>(QStringLiteral("experimentDock")) != nullptr);
@@ -45,7 +45,7 @@ private Q_SLOTS:
     }
 
     void runControlHasItsShortcuts() {
-        lossstudio::ui::MainWindow window;
+        lossstudio::ui::MainWindow window{lossstudio::core::Engine{}};
         QCOMPARE(window.startAction()->shortcut(), QKeySequence(Qt::Key_F5));
         QCOMPARE(window.pauseAction()->shortcut(), QKeySequence(Qt::Key_F6));
         QVERIFY(window.stopAction()->shortcuts().contains(QKeySequence(Qt::SHIFT | Qt::Key_F5)));
@@ -55,7 +55,7 @@ private Q_SLOTS:
     // A 1280x800 laptop screen holds the whole window at its default layout: no page of the
     // central tabs, dock or status bar may force it wider or taller.
     void fitsA1280By800Screen() {
-        lossstudio::ui::MainWindow window;
+        lossstudio::ui::MainWindow window{lossstudio::core::Engine{}};
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         const QSize min = window.minimumSizeHint();

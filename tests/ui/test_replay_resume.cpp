@@ -14,6 +14,7 @@
 #include <algorithm>
 
 #include <lossstudio/core/metric_keys.h>
+#include <lossstudio/core/trainer.h>
 #include <lossstudio/storage/run_reader.h>
 #include <lossstudio/ui/engine_controller.h>
 #include <lossstudio/ui/experiment_panel.h>
@@ -140,7 +141,7 @@ class TestReplayResume final : public QObject {
 private Q_SLOTS:
     void aStudioRunReplaysExactlyWhatWasShownLive() {
         QTemporaryDir dir;
-        MainWindow window;
+        MainWindow window(core::libtorchEngine());
         wireStore(window, dir.filePath(QStringLiteral("runs.sqlite")));
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -206,7 +207,7 @@ private Q_SLOTS:
     void aStoppedRunResumesFromTheBrowserAndContinuesItsSeries() {
         QTemporaryDir dir;
         const QString store = dir.filePath(QStringLiteral("runs.sqlite"));
-        MainWindow window;
+        MainWindow window(core::libtorchEngine());
         wireStore(window, store);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));

@@ -609,7 +609,7 @@ private Q_SLOTS:
 
     void theWindowOpensForksAndComparesFromTheBrowser() {
         qputenv("LOSSSTUDIO_FASHION_MNIST", m_dir.path().toUtf8());
-        ui::MainWindow window;
+        ui::MainWindow window{core::Engine{}};
         window.setStorePath(m_path);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));

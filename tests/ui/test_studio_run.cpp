@@ -18,6 +18,7 @@
 
 #include <lossstudio/core/logging.h>
 #include <lossstudio/core/metric_keys.h>
+#include <lossstudio/core/trainer.h>
 #include <lossstudio/storage/run_reader.h>
 #include <lossstudio/ui/engine_controller.h>
 #include <lossstudio/ui/experiment_panel.h>
@@ -163,7 +164,7 @@ private Q_SLOTS:
     void cleanup() { core::train::testing::clearInjections(); }
 
     void aRunStartedFromTheFormFillsEveryPlotWithWhatTheEngineEmitted() {
-        MainWindow window;
+        MainWindow window(core::libtorchEngine());
         auto recording = std::make_shared<ui::testing::Recording>();
         QTemporaryDir storeDir;
         const QString store = storeDir.filePath(QStringLiteral("runs.sqlite"));
@@ -353,7 +354,7 @@ private Q_SLOTS:
     }
 
     void aTaylorGloSearchShowsItsCandidatesAndThenTrains() {
-        MainWindow window;
+        MainWindow window(core::libtorchEngine());
         auto recording = std::make_shared<ui::testing::Recording>();
         window.controller()->setObserverFactory([recording](const core::RunConfig&) {
             return std::make_unique<ui::testing::RecordingObserver>(recording);
@@ -393,7 +394,7 @@ private Q_SLOTS:
     }
 
     void pauseResumeAndStopMoveThroughTheirStates() {
-        MainWindow window;
+        MainWindow window(core::libtorchEngine());
         auto recording = std::make_shared<ui::testing::Recording>();
         window.controller()->setObserverFactory([recording](const core::RunConfig&) {
             return std::make_unique<ui::testing::RecordingObserver>(recording);
@@ -445,7 +446,7 @@ private Q_SLOTS:
 
     void closingMidRunAsksThenStopsWithACheckpoint() {
         auto recording = std::make_shared<ui::testing::Recording>();
-        auto* window = new MainWindow;
+        auto* window = new MainWindow(core::libtorchEngine());
         window->setAttribute(Qt::WA_DeleteOnClose, false);
         window->controller()->setObserverFactory([recording](const core::RunConfig&) {
             return std::make_unique<ui::testing::RecordingObserver>(recording);
@@ -482,7 +483,7 @@ private Q_SLOTS:
     }
 
     void invalidInputDisablesStartAndFixingItEnablesIt() {
-        MainWindow window;
+        MainWindow window(core::libtorchEngine());
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         ui::ExperimentPanel* panel = window.experimentPanel();
@@ -510,7 +511,7 @@ private Q_SLOTS:
     }
 
     void logLinesAndDivergenceWarningsReachTheWindow() {
-        MainWindow window;
+        MainWindow window(core::libtorchEngine());
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         std::thread([] { core::logger("core")->info("a line from another thread"); }).join();

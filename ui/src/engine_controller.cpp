@@ -5,7 +5,6 @@
 #include <utility>
 
 #include <lossstudio/core/logging.h>
-#include <lossstudio/core/trainer.h>
 
 namespace lossstudio::ui {
 
@@ -67,7 +66,8 @@ private:
     EventBatch m_pending;
 };
 
-EngineController::EngineController(QObject* parent) : QObject(parent) {
+EngineController::EngineController(core::Engine engine, QObject* parent)
+    : QObject(parent), m_engine(std::move(engine)) {
     m_frameTimer.setInterval(33);
     m_frameTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_frameTimer, &QTimer::timeout, this, &EngineController::deliverPending);
@@ -155,8 +155,15 @@ bool EngineController::start(const core::RunConfig& config, const StartOptions& 
     // thread has ended (onWorkerEnded / the destructor wait for it).
     core::RunControl* control = m_control.get();
     m_thread = QThread::create([bridge = m_bridge, control, config = m_config, options = m_options,
-                                factory = m_factory]() {
+                                factory = m_factory, run = m_engine.run]() {
         try {
+            if (!run) {
+                core::Finished failed;
+                failed.status = core::RunStatus::Failed;
+                failed.message = "this studio was built without a training engine";
+                bridge->onFinished(failed);
+                return;
+            }
             std::unique_ptr<core::Observer> extra;
             try {
                 if (factory) {
@@ -175,7 +182,7 @@ bool EngineController::start(const core::RunConfig& config, const StartOptions& 
             if (extra) {
                 observers.add(extra.get());
             }
-            core::Trainer::run(config, observers, *control, options.checkpoint);
+            run(config, observers, *control, options.checkpoint);
             extra.reset();  // the recorder closes its store connection on its own thread
         } catch (const std::exception& e) {
             core::Finished failed;

@@ -251,6 +251,11 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
 
 ExperimentPanel::~ExperimentPanel() = default;
 
+void ExperimentPanel::setCudaAvailable(bool available) {
+    m_cudaAvailable = available;
+    revalidate();
+}
+
 void ExperimentPanel::buildForm(QVBoxLayout* layout) {
     const auto& all = core::configFields();
     std::set<std::string> placed;
@@ -479,8 +484,7 @@ void ExperimentPanel::revalidate() {
     std::map<std::string, QString> errors = m_editErrors;
     if (errors.empty()) {
         if (core::Status s = core::validate(m_config); !s) {
-            const QString message = QString::fromStdString(s.error());
-            errors[keyNamedIn(message).toStdString()] = message;
+            errors[s.errorKey()] = QString::fromStdString(s.error());
         }
     }
     // What validate() cannot know: whether the dataset's files are there.
@@ -503,7 +507,7 @@ void ExperimentPanel::revalidate() {
                               : tr("config key 'data.path': folder %1 does not exist").arg(path);
         }
     }
-    if (errors.count("device") == 0 && m_config.device == "cuda" && !core::cudaAvailable()) {
+    if (errors.count("device") == 0 && m_config.device == "cuda" && !m_cudaAvailable) {
         errors["device"] = tr("LibTorch reports no CUDA device on this machine: choose CPU");
     }
     m_errors = errors;
@@ -636,9 +640,9 @@ bool ExperimentPanel::applyPreset(const QString& id) {
 }
 
 core::Status ExperimentPanel::loadConfigFile(const QString& path) {
-    auto config = readConfigFile(path);
+    auto config = core::readRunConfigFile(path.toStdString(), core::ConfigCheck::Values);
     if (!config.ok()) {
-        return core::Error{config.error()};
+        return config.failure();
     }
     setConfig(config.value());
     m_updating = true;

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include <lossstudio/core/metric_keys.h>
+#include <lossstudio/core/phases.h>
 
 #include "lossstudio/ui/loss_curve_view.h"
 #include "lossstudio/ui/loss_heatmap_view.h"
@@ -260,12 +261,7 @@ void LiveView::onDataChanged(const RunDataChange& change) {
 void LiveView::onCleared() {
     m_followPhase = true;
     applyConfig();
-    const auto& config = m_data->config();
-    const bool init =
-        (config.method == "adalfl" || config.method == "ml3") && config.meta.initSteps > 0;
-    applyPhase(config.method == "taylorglo" ? core::Phase::Search
-               : init                       ? core::Phase::OfflineInit
-                                            : core::Phase::Online);
+    applyPhase(core::firstPhase(m_data->config()));
     m_curves->onCleared();
     m_heatmap->onCleared();
     for (MetricPlot* plot : stepPlots()) {

@@ -12,6 +12,8 @@
 #include <cmath>
 #include <limits>
 
+#include <lossstudio/core/phases.h>
+
 #include "lossstudio/ui/plot_view.h"
 
 namespace lossstudio::ui {
@@ -24,22 +26,6 @@ namespace {
 constexpr double kMinimumSpanOfCrossEntropy = 0.25;
 /// e(p) whose span over the grid is at most this fraction of its size (at least 1) is flat.
 constexpr double kFlatTolerance = 1e-6;
-
-QString phaseText(core::Phase phase) {
-    switch (phase) {
-        case core::Phase::OfflineInit:
-            return LossCurveView::tr("Phase A");
-        case core::Phase::Online:
-            return LossCurveView::tr("online");
-        case core::Phase::Training:
-            return LossCurveView::tr("training");
-        case core::Phase::Search:
-            return LossCurveView::tr("search");
-        case core::Phase::Setup:
-            break;
-    }
-    return LossCurveView::tr("setup");
-}
 
 /// l(0, q) on the snapshot's uniform p-grid, linearly interpolated.
 double interpolate(const QVector<double>& p, const QVector<double>& values, double q) {
@@ -366,7 +352,7 @@ void LossCurveView::showSnapshot(int index) {
     showEffective(curve);
     const int count = static_cast<int>(snapshots.size());
     m_label->setText(tr("%1 step %2 \u00b7 %3/%4%5")
-                         .arg(phaseText(curve.phase))
+                         .arg(QString::fromStdString(core::phaseShortTitle(curve.phase)))
                          .arg(curve.step)
                          .arg(index + 1)
                          .arg(count)

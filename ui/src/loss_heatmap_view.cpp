@@ -8,6 +8,8 @@
 #include <limits>
 #include <map>
 
+#include <lossstudio/core/phases.h>
+
 #include "lossstudio/ui/plot_view.h"
 #include "lossstudio/ui/warning_markers.h"
 
@@ -331,11 +333,7 @@ void LossHeatmapView::rebuild() {
     m_map->setDataRange(QCPRange(low, high));
     if (!m_plot->userMovedView()) {
         const auto& config = m_data->config();
-        const double total =
-            m_phase == core::Phase::OfflineInit ? static_cast<double>(config.meta.initSteps)
-            : m_phase == core::Phase::Search
-                ? static_cast<double>(config.taylorglo.population) * config.taylorglo.generations
-                : static_cast<double>(config.steps);
+        const double total = static_cast<double>(core::phaseSteps(config, m_phase));
         const double halfCell = interval / 2;
         m_plot->xAxis->setRange(first - halfCell, std::max(total, last) + halfCell);
         m_plot->yAxis->setRange(p0, p1);

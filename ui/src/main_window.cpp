@@ -22,6 +22,7 @@
 
 #include <lossstudio/core/logging.h>
 #include <lossstudio/core/metric_keys.h>
+#include <lossstudio/core/phases.h>
 #include <lossstudio/core/version.h>
 #include <lossstudio/storage/run_reader.h>
 
@@ -54,32 +55,17 @@ QString formatDuration(double seconds) {
     return QStringLiteral("%1s").arg(s);
 }
 
-QString phaseTitle(core::Phase phase) {
-    switch (phase) {
-        case core::Phase::Setup:
-            return MainWindow::tr("setup");
-        case core::Phase::OfflineInit:
-            return MainWindow::tr("Phase A: offline init");
-        case core::Phase::Online:
-            return MainWindow::tr("online adaptation");
-        case core::Phase::Training:
-            return MainWindow::tr("training");
-        case core::Phase::Search:
-            return MainWindow::tr("TaylorGLO search");
-    }
-    return {};
-}
-
 }  // namespace
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+MainWindow::MainWindow(core::Engine engine, QWidget* parent) : QMainWindow(parent) {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("LossStudio"));
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowNestedDocks);
 
     m_logBridge = new LogBridge(this);
     m_data = new RunData(this);
-    m_controller = new EngineController(this);
+    const core::EngineInfo engineInfo = engine.info;
+    m_controller = new EngineController(std::move(engine), this);
 
     m_session = new StoreSession(this);
     m_live = new LiveView(m_data, this);
@@ -96,6 +82,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setCentralWidget(m_tabs);
 
     m_panel = new ExperimentPanel(this);
+    m_panel->setCudaAvailable(engineInfo.cudaAvailable);
     m_panelDock = new QDockWidget(tr("Experiment"), this);
     m_panelDock->setObjectName(QStringLiteral("experimentDock"));
     m_panelDock->setWidget(m_panel);
@@ -228,13 +215,13 @@ void MainWindow::buildActions() {
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard shortcuts"), this, &MainWindow::showShortcuts);
     help->addAction(tr("&About LossStudio"), this, [this]() {
-        QMessageBox::about(
-            this, tr("About LossStudio"),
-            tr("<b>LossStudio %1</b><br>Online loss-function learning (AdaLFL) "
-               "studio.<br>LibTorch %2 \u00b7 Qt %3<br>BLAS: %4")
-                .arg(QString::fromStdString(core::appVersion()),
-                     QString::fromStdString(core::torchVersion()), QString::fromLatin1(qVersion()),
-                     QString::fromStdString(core::blasDescription())));
+        QMessageBox::about(this, tr("About LossStudio"),
+                           tr("<b>LossStudio %1</b><br>Online loss-function learning (AdaLFL) "
+                              "studio.<br>LibTorch %2 \u00b7 Qt %3<br>BLAS: %4")
+                               .arg(QString::fromStdString(core::appVersion()),
+                                    QString::fromStdString(m_controller->engineInfo().torchVersion),
+                                    QString::fromLatin1(qVersion()),
+                                    QString::fromStdString(m_controller->engineInfo().blas)));
     });
 
     QToolBar* bar = addToolBar(tr("Run"));
@@ -479,7 +466,7 @@ bool MainWindow::startRun() {
     m_etaLabel->clear();
     m_accuracyLabel->clear();
     m_stepLabel->clear();
-    m_phaseLabel->setText(phaseTitle(core::Phase::Setup));
+    m_phaseLabel->setText(QString::fromStdString(core::phaseTitle(core::Phase::Setup)));
     EngineController::StartOptions options;
     options.storePath = m_storePath;
     const bool started = m_controller->start(m_panel->config(), options);
@@ -505,16 +492,12 @@ void MainWindow::onStateChanged(EngineController::State state) {
 
 void MainWindow::onEvents(const EventBatch& batch) {
     for (const auto& phase : batch.phases) {
-        m_phaseLabel->setText(phaseTitle(phase.phase));
+        m_phaseLabel->setText(QString::fromStdString(core::phaseTitle(phase.phase)));
     }
     if (batch.lastStep) {
         const auto& step = *batch.lastStep;
         const auto& config = m_controller->config();
-        const std::int64_t total = step.phase == core::Phase::OfflineInit ? config.meta.initSteps
-                                   : step.phase == core::Phase::Search
-                                       ? static_cast<std::int64_t>(config.taylorglo.population) *
-                                             config.taylorglo.generations
-                                       : config.steps;
+        const std::int64_t total = core::phaseSteps(config, step.phase);
         m_stepLabel->setText(tr("step %1 / %2").arg(step.step).arg(total));
         m_progress->setValue(static_cast<int>(std::lround(step.progress * 1000)));
         const double eta =

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <lossstudio/core/metric_keys.h>
+#include <lossstudio/core/phases.h>
 
 #include "lossstudio/ui/warning_markers.h"
 
@@ -372,11 +373,7 @@ void MetricPlot::fitIfFollowing() {
 void MetricPlot::fitAxes() {
     // x: the whole phase, so the curves grow towards the right edge as the run goes on.
     const auto& config = m_data->config();
-    double last =
-        m_phase == core::Phase::OfflineInit ? static_cast<double>(config.meta.initSteps)
-        : m_phase == core::Phase::Search
-            ? static_cast<double>(config.taylorglo.population) * config.taylorglo.generations
-            : static_cast<double>(config.steps);
+    double last = static_cast<double>(core::phaseSteps(config, m_phase));
     for (const Series& s : m_series) {
         if (inView(s) && !s.raw->data()->isEmpty()) {
             last = std::max(last, (s.raw->data()->constEnd() - 1)->key);

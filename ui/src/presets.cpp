@@ -59,9 +59,12 @@ const Preset* findPreset(const QVector<Preset>& presets, const QString& id) {
 }
 
 core::Result<core::RunConfig> presetConfig(const Preset& preset) {
-    core::RunConfig config;
-    if (core::Status s = applyConfigObject(config, preset.config); !s) {
-        return core::Error{"preset '" + preset.id.toStdString() + "': " + s.error()};
+    // Keys, types and ranges: a preset of a dataset read from a path has no path yet.
+    auto config = core::parseRunConfigValues(
+        QJsonDocument(preset.config).toJson(QJsonDocument::Compact).toStdString());
+    if (!config) {
+        return core::Error{"preset '" + preset.id.toStdString() + "': " + config.error(),
+                           config.errorKey()};
     }
     return config;
 }

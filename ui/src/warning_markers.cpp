@@ -5,6 +5,7 @@
 #include <QToolTip>
 #include <cmath>
 
+#include <lossstudio/core/phases.h>
 #include <lossstudio/ui/qcp.h>
 
 namespace lossstudio::ui {
@@ -12,22 +13,6 @@ namespace {
 
 constexpr double kHitPixels = 5.0;  ///< how far from a line a click or hover still hits it
 const QString kLayer = QStringLiteral("markers");
-
-QString phaseText(core::Phase phase) {
-    switch (phase) {
-        case core::Phase::OfflineInit:
-            return WarningMarkers::tr("Phase A");
-        case core::Phase::Online:
-            return WarningMarkers::tr("online");
-        case core::Phase::Training:
-            return WarningMarkers::tr("training");
-        case core::Phase::Search:
-            return WarningMarkers::tr("search");
-        case core::Phase::Setup:
-            break;
-    }
-    return WarningMarkers::tr("setup");
-}
 
 /// A point at step `x` and at `ratio` of the axis rectangle's height (0: top), whatever the y
 /// axis's scale (a log axis has no 0).
@@ -162,10 +147,11 @@ void WarningMarkers::refresh() {
         marker.mark = mark;
         marker.kind = kind;
         marker.line = line;
-        marker.toolTip = tr("%1 at %2 step %3\n%4\nClick to show the learned loss of this step")
-                             .arg(mark.code, phaseText(mark.phase))
-                             .arg(mark.step)
-                             .arg(mark.text);
+        marker.toolTip =
+            tr("%1 at %2 step %3\n%4\nClick to show the learned loss of this step")
+                .arg(mark.code, QString::fromStdString(core::phaseShortTitle(mark.phase)))
+                .arg(mark.step)
+                .arg(mark.text);
         m_markers.push_back(marker);
     }
 }

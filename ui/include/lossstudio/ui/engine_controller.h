@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include <lossstudio/core/engine.h>
 #include <lossstudio/core/events.h>
 #include <lossstudio/core/run_config.h>
 #include <lossstudio/core/run_control.h>
@@ -20,14 +21,15 @@ namespace lossstudio::ui {
 
 /// Runs one experiment at a time on a worker thread and hands its events to the GUI in batches.
 ///
-/// Thread affinity: create, use and destroy on the GUI thread. core::Trainer::run executes on a
-/// QThread the controller owns; pause / resume / stop are calls on the run's core::RunControl
-/// (atomics the engine polls once per step), never queued slots. The engine's events go to an
-/// observer on the engine thread that appends them to a mutex-guarded pending batch; a ~30 Hz
-/// timer on the GUI thread swaps that batch out and emits eventsArrived() once per frame, so the
-/// GUI does a bounded amount of work however fast the engine steps. Extra observers (the run
-/// recorder that writes the store) are made by the observer factory on the engine thread, see
-/// every event in order and are destroyed there when the run ends.
+/// Thread affinity: create, use and destroy on the GUI thread. The engine's run function (a
+/// core::Engine the app hands in: core::libtorchEngine()) executes on a QThread the controller
+/// owns; pause / resume / stop are calls on the run's core::RunControl (atomics the engine polls
+/// once per step), never queued slots. The engine's events go to an observer on the engine thread
+/// that appends them to a mutex-guarded pending batch; a ~30 Hz timer on the GUI thread swaps that
+/// batch out and emits eventsArrived() once per frame, so the GUI does a bounded amount of work
+/// however fast the engine steps. Extra observers (the run recorder that writes the store) are made
+/// by the observer factory on the engine thread, see every event in order and are destroyed there
+/// when the run ends.
 class EngineController final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(EngineController)
@@ -69,7 +71,9 @@ public:
     using RunObserverFactory =
         std::function<std::unique_ptr<core::Observer>(const core::RunConfig&, const StartOptions&)>;
 
-    explicit EngineController(QObject* parent = nullptr);
+    /// `engine` runs every experiment started here; without a run function a start fails the run
+    /// with a message saying so.
+    explicit EngineController(core::Engine engine, QObject* parent = nullptr);
     /// Stops a running engine and waits for the worker thread (a last resort: callers should
     /// stop and wait for runFinished first, as MainWindow does).
     ~EngineController() override;
@@ -88,6 +92,8 @@ public:
     const core::RunConfig& config() const { return m_config; }
     /// The last run's end; meaningful once runFinished() was emitted.
     const core::Finished& lastFinished() const { return m_finished; }
+    /// What the engine is built on (LibTorch, BLAS, CUDA).
+    const core::EngineInfo& engineInfo() const { return m_engine.info; }
     /// Human name of a state ("running", "paused", ...).
     static QString stateName(State state);
 
@@ -128,6 +134,7 @@ private:
     void onWorkerEnded();
     void setState(State state);
 
+    core::Engine m_engine;
     RunObserverFactory m_factory;
     core::RunConfig m_config;
     StartOptions m_options;

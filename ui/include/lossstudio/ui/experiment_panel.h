@@ -54,6 +54,9 @@ public:
     /// Saves the form's config (every key) as JSON.
     core::Status saveConfigFile(const QString& path) const;
 
+    /// Whether the engine has a CUDA device (device "cuda" is an error without one; default false).
+    void setCudaAvailable(bool available);
+
     /// Disables editing while a run uses the config (the form stays readable).
     void setEditable(bool editable);
     /// Puts `widget` (the Start button) under the form. The panel takes ownership.
@@ -98,6 +101,7 @@ private:
     QVBoxLayout* m_footer = nullptr;
     bool m_updating = false;
     bool m_wasValid = true;
+    bool m_cudaAvailable = false;
 };
 
 }  // namespace lossstudio::ui

@@ -58,7 +58,9 @@ public:
     using ResumeLoader = std::function<core::Result<ResumeRequest>(const QString& storePath,
                                                                    const QString& runUuid)>;
 
-    explicit MainWindow(QWidget* parent = nullptr);
+    /// `engine` trains every run started here (the app passes core::libtorchEngine(); tests that do
+    /// not train pass a default core::Engine).
+    explicit MainWindow(core::Engine engine, QWidget* parent = nullptr);
     ~MainWindow() override;
 
     EngineController* controller() const { return m_controller; }

@@ -7,9 +7,11 @@
 
 namespace lossstudio::core {
 
-/// An expected failure: a message that says what went wrong and what to do about it.
+/// An expected failure: a message that says what went wrong and what to do about it, and, for a
+/// config error, the dotted key it is about ("optimizer.lr"), so an editor can find its field.
 struct Error {
     std::string message;
+    std::string key = {};  ///< empty when the error is about no single config key
 };
 
 /// Either a value or an Error. Callers must look at ok() before value().
@@ -30,6 +32,13 @@ public:
         static const std::string kNone;
         return ok() ? kNone : std::get<Error>(m_state).message;
     }
+    /// The config key the error names; empty when ok or when it names none.
+    const std::string& errorKey() const {
+        static const std::string kNone;
+        return ok() ? kNone : std::get<Error>(m_state).key;
+    }
+    /// The whole Error, to pass on (must not be ok).
+    const Error& failure() const { return std::get<Error>(m_state); }
 
 private:
     std::variant<T, Error> m_state;
@@ -39,7 +48,7 @@ private:
 class [[nodiscard]] Status final {
 public:
     Status() = default;
-    Status(Error error) : m_error(std::move(error.message)) {}  // NOLINT(google-explicit-constructor)
+    Status(Error error) : m_error(std::move(error)) {}  // NOLINT(google-explicit-constructor)
     static Status success() { return {}; }
 
     bool ok() const { return !m_error.has_value(); }
@@ -47,11 +56,18 @@ public:
     /// The message; empty when ok.
     const std::string& error() const {
         static const std::string kNone;
-        return m_error ? *m_error : kNone;
+        return m_error ? m_error->message : kNone;
     }
+    /// The config key the error names; empty when ok or when it names none.
+    const std::string& errorKey() const {
+        static const std::string kNone;
+        return m_error ? m_error->key : kNone;
+    }
+    /// The whole Error, to pass on (must not be ok).
+    const Error& failure() const { return *m_error; }
 
 private:
-    std::optional<std::string> m_error;
+    std::optional<Error> m_error;
 };
 
 }  // namespace lossstudio::core

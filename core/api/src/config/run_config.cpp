@@ -1,7 +1,10 @@
 #include "lossstudio/core/run_config.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
@@ -12,11 +15,17 @@
 
 #include "config/json_keys.h"
 #include "config/legacy_config.h"
+#include "lossstudio/core/json_keys.h"
 
 namespace lossstudio::core {
 namespace {
 
 using json = nlohmann::ordered_json;  // keeps the registry's key order in output
+
+/// "config key 'KEY' <rest>", with the key as the Error's field (editors find their field by it).
+Error keyError(const std::string& key, const std::string& rest) {
+    return Error{"config key '" + key + "' " + rest, key};
+}
 
 /// One key of RunConfig: its description plus how to read and write it.
 struct FieldImpl {
@@ -44,15 +53,13 @@ const char* typeName(ConfigType type) {
 }
 
 Error typeError(const ConfigField& f, const json& value) {
-    return Error{"config key '" + f.key + "' must be " + typeName(f.type) + ", got " +
-                 value.dump()};
+    return keyError(f.key, std::string("must be ") + typeName(f.type) + ", got " + value.dump());
 }
 
 Error rangeError(const ConfigField& f, const json& value) {
     std::ostringstream os;
-    os << "config key '" << f.key << "' is " << value.dump() << ", out of range [" << f.min << ", "
-       << f.max << "]";
-    return Error{os.str()};
+    os << "is " << value.dump() << ", out of range [" << f.min << ", " << f.max << "]";
+    return keyError(f.key, os.str());
 }
 
 bool isIntegral(const json& v) {
@@ -140,7 +147,7 @@ FieldImpl stringField(std::string key, Ref ref, std::vector<std::string> choices
             for (const auto& choice : info.choices) {
                 list += (list.empty() ? "" : ", ") + choice;
             }
-            return Error{"config key '" + info.key + "' is \"" + s + "\"; choose one of: " + list};
+            return keyError(info.key, "is \"" + s + "\"; choose one of: " + list);
         }
         ref(c) = s;
         return {};
@@ -326,13 +333,15 @@ Error unknownKey(const std::string& key) {
             known += (known.empty() ? "" : ", ") + k.substr(prefix.size());
         }
     }
-    return Error{"unknown config key '" + key + "'" +
-                 (known.empty()
-                      ? std::string()
-                      : "; keys " +
-                            (prefix.empty() ? std::string("at the top level")
-                                            : "of '" + prefix.substr(0, prefix.size() - 1) + "'") +
-                            ": " + known)};
+    return Error{
+        "unknown config key '" + key + "'" +
+            (known.empty()
+                 ? std::string()
+                 : "; keys " +
+                       (prefix.empty() ? std::string("at the top level")
+                                       : "of '" + prefix.substr(0, prefix.size() - 1) + "'") +
+                       ": " + known),
+        key};
 }
 
 bool isGroup(const std::string& key) {
@@ -354,8 +363,7 @@ Status applyObject(RunConfig& config, const json& object, const std::string& pre
             }
         } else if (isGroup(key)) {
             if (!it.value().is_object()) {
-                return Error{"config key '" + key + "' must be an object, got " +
-                             it.value().dump()};
+                return keyError(key, "must be an object, got " + it.value().dump());
             }
             if (Status s = applyObject(config, it.value(), key + "."); !s) {
                 return s;
@@ -398,22 +406,52 @@ const std::vector<ConfigField>& configFields() {
     return infos;
 }
 
-Result<RunConfig> parseRunConfig(const std::string& text) {
+Result<RunConfig> parseRunConfigValues(const std::string& text) {
     json document;
     if (Status s = config::parseJsonOnce(text, document); !s) {
-        return Error{s.error()};
+        return s.failure();
     }
     if (!document.is_object()) {
         return Error{"config must be a JSON object, got " + std::string(document.type_name())};
     }
     RunConfig config;
     if (Status s = applyObject(config, document, ""); !s) {
-        return Error{s.error()};
-    }
-    if (Status s = validate(config); !s) {
-        return Error{s.error()};
+        return s.failure();
     }
     return config;
+}
+
+Result<RunConfig> parseRunConfig(const std::string& text) {
+    auto config = parseRunConfigValues(text);
+    if (!config) {
+        return config;
+    }
+    if (Status s = validate(config.value()); !s) {
+        return s.failure();
+    }
+    return config;
+}
+
+Result<RunConfig> readRunConfigFile(const std::string& path, ConfigCheck check) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        return Error{"cannot read config " + path + ": " + std::strerror(errno)};
+    }
+    std::ostringstream contents;
+    contents << file.rdbuf();
+    if (file.bad()) {
+        return Error{"cannot read config " + path + ": " + std::strerror(errno)};
+    }
+    const auto text = configTextOf(contents.str());  // a preset file wraps its config
+    if (!text.ok()) {
+        return Error{path + ": " + text.error(), text.errorKey()};
+    }
+    auto parsed = check == ConfigCheck::Complete ? parseRunConfig(text.value())
+                                                 : parseRunConfigValues(text.value());
+    if (!parsed.ok()) {
+        return Error{path + ": " + parsed.error(), parsed.errorKey()};
+    }
+    return parsed;
 }
 
 std::string toJson(const RunConfig& config, int indent) {
@@ -429,32 +467,34 @@ Status validate(const RunConfig& c) {
         }
     }
     if (needsPath(c.data.name) && c.data.path.empty()) {
-        return Error{"config key 'data.path' is empty, but dataset '" + c.data.name +
-                     "' is read from a path: give the folder (or CSV file) that holds it"};
+        return keyError("data.path", "is empty, but dataset '" + c.data.name +
+                                         "' is read from a path: give the folder (or CSV file) "
+                                         "that holds it");
     }
     if (c.method == "taylorglo" && c.data.validationFraction <= 0) {
-        return Error{
-            "config key 'data.validation_fraction' is 0, but TaylorGLO judges its "
-            "candidate losses by their validation error; raise it"};
+        return keyError("data.validation_fraction",
+                        "is 0, but TaylorGLO judges its candidate losses by their validation "
+                        "error; raise it");
     }
     if ((c.method == "ml3" || c.method == "adalfl") && c.meta.batches == "validation" &&
         c.data.validationFraction <= 0) {
-        return Error{"config key 'data.validation_fraction' is 0, but method '" + c.method +
-                     "' takes its meta batches from the validation split; raise it or set "
-                     "meta.batches to \"train\""};
+        return keyError("data.validation_fraction",
+                        "is 0, but method '" + c.method +
+                            "' takes its meta batches from the validation split; raise it or set "
+                            "meta.batches to \"train\"");
     }
     if (c.optimizer.nesterov && c.optimizer.momentum <= 0) {
-        return Error{"config key 'optimizer.nesterov' needs optimizer.momentum > 0"};
+        return keyError("optimizer.nesterov", "needs optimizer.momentum > 0");
     }
     for (std::size_t i = 1; i < c.optimizer.milestones.size(); ++i) {
         if (c.optimizer.milestones[i] <= c.optimizer.milestones[i - 1]) {
-            return Error{"config key 'optimizer.milestones' must be strictly increasing"};
+            return keyError("optimizer.milestones", "must be strictly increasing");
         }
     }
     if (c.model.name == "mlp" && c.model.hidden.empty()) {
-        return Error{
-            "config key 'model.hidden' is empty; an MLP needs at least one hidden layer "
-            "(use model.name \"logistic\" for none)"};
+        return keyError("model.hidden",
+                        "is empty; an MLP needs at least one hidden layer (use model.name "
+                        "\"logistic\" for none)");
     }
     return {};
 }
@@ -475,8 +515,8 @@ Status setConfigValue(RunConfig& config, const std::string& key, const std::stri
         while (std::getline(items, item, ',')) {
             json parsed = json::parse(item, nullptr, /*allow_exceptions=*/false);
             if (parsed.is_discarded()) {
-                return Error{"config key '" + key + "' must be " + typeName(type) + ", got '" +
-                             text + "'"};
+                return keyError(key,
+                                std::string("must be ") + typeName(type) + ", got '" + text + "'");
             }
             value.push_back(parsed);
         }
@@ -485,8 +525,7 @@ Status setConfigValue(RunConfig& config, const std::string& key, const std::stri
     } else {
         value = json::parse(text, nullptr, /*allow_exceptions=*/false);
         if (value.is_discarded()) {
-            return Error{"config key '" + key + "' must be " + typeName(type) + ", got '" + text +
-                         "'"};
+            return keyError(key, std::string("must be ") + typeName(type) + ", got '" + text + "'");
         }
     }
     return field->set(config, value);

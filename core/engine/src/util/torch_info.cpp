@@ -1,15 +1,11 @@
-#include "lossstudio/core/version.h"
-
-#include <dlfcn.h>
+#include "lossstudio/core/torch_info.h"
 
 #include <fstream>
 #include <string>
-#include <thread>
 
-#include <torch/version.h>
+#include <dlfcn.h>
 #include <torch/cuda.h>
-
-#include "lossstudio_build_info.h"
+#include <torch/version.h>
 
 namespace lossstudio::core {
 namespace {
@@ -34,8 +30,6 @@ std::string mappedBlasPath() {
 }
 
 }  // namespace
-
-std::string appVersion() { return LOSSSTUDIO_VERSION_STRING; }
 
 std::string torchVersion() { return TORCH_VERSION; }
 
@@ -66,9 +60,13 @@ bool blasIsReference() {
 
 bool cudaAvailable() { return torch::cuda::is_available(); }
 
-int hardwareThreads() {
-    const unsigned n = std::thread::hardware_concurrency();
-    return n == 0 ? 1 : static_cast<int>(n);
+EngineInfo engineInfo() {
+    EngineInfo info;
+    info.torchVersion = torchVersion();
+    info.blas = blasDescription();
+    info.blasIsReference = blasIsReference();
+    info.cudaAvailable = cudaAvailable();
+    return info;
 }
 
 }  // namespace lossstudio::core

@@ -2,11 +2,11 @@
 
 #include <string>
 
+#include <lossstudio/core/engine.h>
+
 namespace lossstudio::core {
 
-/// The application version (from CMake's project()).
-std::string appVersion();
-/// The LibTorch version core was built against, e.g. "1.13.1".
+/// The LibTorch version the engine was built against, e.g. "1.13.1".
 std::string torchVersion();
 /// The BLAS library LibTorch is using in this process, e.g. "OpenBLAS 0.3.21 (openmp)", or
 /// "reference BLAS (slow)". Thread-safe.
@@ -15,7 +15,7 @@ std::string blasDescription();
 bool blasIsReference();
 /// Whether LibTorch reports a usable CUDA device.
 bool cudaAvailable();
-/// Number of logical CPU cores.
-int hardwareThreads();
+/// All of the above as one value.
+EngineInfo engineInfo();
 
 }  // namespace lossstudio::core

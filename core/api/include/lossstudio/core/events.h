@@ -41,6 +41,7 @@ struct RunStarted {
     std::int64_t modelParameters = 0;
     std::int64_t lossParameters = 0;
     std::string blas;
+    std::string torchVersion;
 };
 
 struct PhaseChanged {

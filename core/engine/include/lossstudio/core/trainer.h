@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include <lossstudio/core/engine.h>
 #include <lossstudio/core/events.h>
 #include <lossstudio/core/result.h>
 #include <lossstudio/core/run_config.h>
@@ -22,5 +23,8 @@ public:
     /// The step and phase a checkpoint resumes at, or an Error if the bytes are not a checkpoint.
     static Result<std::string> describeCheckpoint(const std::string& checkpoint);
 };
+
+/// This engine as the torch-free modules take it: Trainer::run and engineInfo() (torch_info.h).
+Engine libtorchEngine();
 
 }  // namespace lossstudio::core

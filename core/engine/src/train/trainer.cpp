@@ -6,6 +6,7 @@
 #include <c10/util/Exception.h>
 #include <torch/serialize/input-archive.h>
 
+#include "lossstudio/core/torch_info.h"
 #include "train/engine.h"
 #include "train/loss_shape.h"
 #include "train/testing_hooks.h"
@@ -84,6 +85,16 @@ Result<std::string> Trainer::describeCheckpoint(const std::string& checkpoint) {
     } catch (const c10::Error& e) {
         return Error{std::string("not a LossStudio checkpoint: ") + e.what_without_backtrace()};
     }
+}
+
+Engine libtorchEngine() {
+    Engine engine;
+    engine.run = [](const RunConfig& config, Observer& observer, RunControl& control,
+                    const std::string& checkpoint) {
+        return Trainer::run(config, observer, control, checkpoint);
+    };
+    engine.info = engineInfo();
+    return engine;
 }
 
 }  // namespace lossstudio::core

@@ -54,8 +54,6 @@ private:
     /// TaylorGLO searches a Taylor loss with CMA-ES.
     bool searches() const { return m_config.method == "taylorglo"; }
     bool hasOfflinePhase() const { return metaLearns() && m_config.meta.initSteps > 0; }
-    /// Candidates judged in the whole search.
-    std::int64_t searchSteps() const;
     /// The fixed loss of the training phase: ML3's network, TaylorGLO's best polynomial, or none
     /// (cross-entropy).
     const losses::ClasswiseLoss* trainingLoss() const;

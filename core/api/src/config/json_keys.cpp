@@ -38,7 +38,8 @@ Status parseJsonOnce(const std::string& text, nlohmann::ordered_json& out) {
     }
     if (!repeated.empty()) {
         return Error{"config key '" + repeated +
-                     "' appears twice in one object; JSON keeps only the last, so give it once"};
+                         "' appears twice in one object; JSON keeps only the last, so give it once",
+                     repeated};
     }
     return {};
 }
@@ -53,7 +54,7 @@ Status checkJsonKeys(const std::string& text) {
 Result<std::string> configTextOf(const std::string& fileText) {
     nlohmann::ordered_json document;
     if (Status s = config::parseJsonOnce(fileText, document); !s) {
-        return Error{s.error()};
+        return s.failure();
     }
     if (document.is_object() && document.contains("title") && document.contains("config") &&
         document["config"].is_object()) {

@@ -11,6 +11,8 @@
 #include <torch/serialize/output-archive.h>
 
 #include "config/legacy_config.h"
+#include "lossstudio/core/phases.h"
+#include "lossstudio/core/torch_info.h"
 #include "lossstudio/core/version.h"
 #include "train/loss_shape.h"
 #include "train/testing_hooks.h"
@@ -131,12 +133,6 @@ double Engine::wallTime() const {
            m_pausedSeconds;
 }
 
-std::int64_t Engine::searchSteps() const {
-    return searches()
-               ? static_cast<std::int64_t>(m_config.taylorglo.generations) * m_search->population()
-               : 0;
-}
-
 const losses::ClasswiseLoss* Engine::trainingLoss() const {
     if (m_loss) {
         return m_loss.get();
@@ -145,19 +141,7 @@ const losses::ClasswiseLoss* Engine::trainingLoss() const {
 }
 
 double Engine::progress(Phase phase, std::int64_t step) const {
-    // In training-step equivalents: a judged candidate costs its partial training.
-    const double before = hasOfflinePhase() ? static_cast<double>(m_config.meta.initSteps)
-                          : searches()
-                              ? static_cast<double>(searchSteps() * m_config.taylorglo.partialSteps)
-                              : 0.0;
-    const double total = before + static_cast<double>(m_config.steps);
-    double done = before + static_cast<double>(step);
-    if (phase == Phase::OfflineInit) {
-        done = static_cast<double>(step);
-    } else if (phase == Phase::Search) {
-        done = static_cast<double>(step * m_config.taylorglo.partialSteps);
-    }
-    return total > 0 ? std::min(1.0, done / total) : 1.0;
+    return runProgress(m_config, phase, step);
 }
 
 void Engine::rememberGoodState() {
@@ -755,6 +739,7 @@ Finished Engine::run(const std::string& checkpoint) {
                                  : searches() ? losses::TaylorLoss::kParameters
                                               : 0;
         started.blas = blasDescription();
+        started.torchVersion = torchVersion();
         m_log->info("run '{}' started: {} {} on {}; {} threads; {}{}", m_config.name,
                     m_config.method, m_config.model.name, m_data.description, started.threads,
                     m_step > 0 ? "resuming after step " + std::to_string(m_step) + " of " : "",

@@ -143,11 +143,26 @@ struct ConfigField {
 const std::vector<ConfigField>& configFields();
 
 /// Parses and validates a JSON config. Missing keys take their defaults; an unknown key, a wrong
-/// type or an out-of-range value is an Error naming the key.
+/// type or an out-of-range value is an Error naming the key (Error::key holds it).
 Result<RunConfig> parseRunConfig(const std::string& json);
+/// The same without the checks of combinations (validate()): keys, types and ranges only. For an
+/// editor that shows a combination's error beside its field (a dataset path still to be chosen).
+Result<RunConfig> parseRunConfigValues(const std::string& json);
+
+/// How much of a config readRunConfigFile checks.
+enum class ConfigCheck {
+    Complete,  ///< parseRunConfig: everything, ready to run
+    Values,    ///< parseRunConfigValues: keys, types and ranges
+};
+/// Reads a config file: a bare config (lossstudio-cli config --defaults) or a preset file
+/// (resources/presets/*.json, {"title": ..., "config": {...}}), whose "config" object is the
+/// run's config. The one reader of config files, for the CLI and the studio. Errors name the
+/// file and, for a bad config, the key (Error::key). Any thread.
+Result<RunConfig> readRunConfigFile(const std::string& path,
+                                    ConfigCheck check = ConfigCheck::Complete);
 /// The complete config as JSON (every key), indent < 0 for one line.
 std::string toJson(const RunConfig& config, int indent = 2);
-/// Checks ranges, choices and combinations; the Error names the key.
+/// Checks ranges, choices and combinations; the Error names the key (Error::key).
 Status validate(const RunConfig& config);
 /// Sets one dotted key from text (e.g. "optimizer.lr", "0.1"; lists as "100,200"). Validates the
 /// value's type and range; names the key on error.
