@@ -1,6 +1,8 @@
 #include "run_recorder.h"
 
 #include <QByteArray>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QSysInfo>
 #include <QVector>
 #include <QtGlobal>
@@ -200,10 +202,11 @@ const QString& RunRecorder::keyString(const std::string& key) {
 }
 
 void RunRecorder::addEvent(std::int64_t step, core::Phase phase, const QString& kind,
-                           const QString& code, const QString& message) {
+                           const QString& code, const QString& message, const QJsonObject& fields) {
     storage::EventRecord event{step,    phaseText(phase),
                                kind,    code,
-                               message, m_clock.isValid() ? m_clock.elapsed() / 1000.0 : 0.0};
+                               message, m_clock.isValid() ? m_clock.elapsed() / 1000.0 : 0.0,
+                               fields};
     if (!m_started) {
         m_early.push_back(std::move(event));
         return;
@@ -265,9 +268,29 @@ void RunRecorder::onRunStarted(const core::RunStarted& e) {
         }
         m_early.clear();
         QString shape;
+        QJsonArray shapeValues;
         for (std::int64_t d : e.inputShape) {
             shape += (shape.isEmpty() ? QString() : QStringLiteral("x")) + QString::number(d);
+            shapeValues.append(static_cast<qint64>(d));
         }
+        // The run's facts as values (replay reads the class count from here), the message for
+        // people.
+        const QJsonObject facts{
+            {QStringLiteral("method"), text(e.config.method)},
+            {QStringLiteral("device"), text(e.device)},
+            {QStringLiteral("threads"), e.threads},
+            {QStringLiteral("blas"), text(e.blas)},
+            {QStringLiteral("torch_version"), text(e.torchVersion)},
+            {QStringLiteral("train_size"), static_cast<qint64>(e.trainSize)},
+            {QStringLiteral("validation_size"), static_cast<qint64>(e.validationSize)},
+            {QStringLiteral("test_size"), static_cast<qint64>(e.testSize)},
+            {QStringLiteral("classes"), e.classes},
+            {QStringLiteral("input_shape"), shapeValues},
+            {QStringLiteral("model_parameters"), static_cast<qint64>(e.modelParameters)},
+            {QStringLiteral("loss_parameters"), static_cast<qint64>(e.lossParameters)},
+            {QStringLiteral("start_phase"), phaseText(e.startPhase)},
+            {QStringLiteral("start_step"), static_cast<qint64>(e.startStep)},
+        };
         const QString details =
             QStringLiteral("%1 on %2, %3 threads, BLAS %4; ")
                 .arg(text(e.config.method), text(e.device))
@@ -288,7 +311,8 @@ void RunRecorder::onRunStarted(const core::RunStarted& e) {
                                .arg(phaseText(e.startPhase))
                                .arg(e.startStep)
                                .arg(details)
-                         : details);
+                         : details,
+                 facts);
     });
 }
 

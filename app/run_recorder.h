@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QElapsedTimer>
+#include <QJsonObject>
 #include <QMutex>
 #include <QString>
 #include <QStringList>
@@ -88,7 +89,7 @@ public:
 private:
     storage::NewRun newRun(const core::RunStarted& started) const;
     void addEvent(std::int64_t step, core::Phase phase, const QString& kind, const QString& code,
-                  const QString& message);
+                  const QString& message, const QJsonObject& fields = {});
     void appendSamples(const std::vector<core::MetricSample>& samples);
     const QString& keyString(const std::string& key);
     void check(const storage::Status& status, const char* what);

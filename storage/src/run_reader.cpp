@@ -828,9 +828,10 @@ Result<QVector<Snapshot>> RunReader::snapshots(qint64 runId, const QString& kind
 }
 
 Result<QVector<EventRecord>> RunReader::events(qint64 runId) {
-    auto q = m_impl->run(QStringLiteral("SELECT step, phase, kind, code, message, wall_time FROM "
-                                        "events WHERE run_id = ? ORDER BY step, id"),
-                         {runId}, QStringLiteral("reading events"));
+    auto q =
+        m_impl->run(QStringLiteral("SELECT step, phase, kind, code, message, wall_time, fields "
+                                   "FROM events WHERE run_id = ? ORDER BY step, id"),
+                    {runId}, QStringLiteral("reading events"));
     if (!q) {
         return q.takeError();
     }
@@ -839,7 +840,8 @@ Result<QVector<EventRecord>> RunReader::events(qint64 runId) {
     while (rows.next()) {
         out.push_back(EventRecord{rows.value(0).toLongLong(), rows.value(1).toString(),
                                   rows.value(2).toString(), rows.value(3).toString(),
-                                  rows.value(4).toString(), rows.value(5).toDouble()});
+                                  rows.value(4).toString(), rows.value(5).toDouble(),
+                                  detail::jsonObject(rows.value(6).toString())});
     }
     return out;
 }

@@ -185,12 +185,16 @@ Result<QJsonObject> runToJson(RunReader& reader, qint64 id) {
     }
     QJsonArray eventArray;
     for (const EventRecord& e : events.value()) {
-        eventArray.append(QJsonObject{{QStringLiteral("step"), e.step},
-                                      {QStringLiteral("phase"), e.phase},
-                                      {QStringLiteral("kind"), e.kind},
-                                      {QStringLiteral("code"), e.code},
-                                      {QStringLiteral("message"), e.message},
-                                      {QStringLiteral("wall_time"), jsonNumber(e.wallTime)}});
+        QJsonObject event{{QStringLiteral("step"), e.step},
+                          {QStringLiteral("phase"), e.phase},
+                          {QStringLiteral("kind"), e.kind},
+                          {QStringLiteral("code"), e.code},
+                          {QStringLiteral("message"), e.message},
+                          {QStringLiteral("wall_time"), jsonNumber(e.wallTime)}};
+        if (!e.fields.isEmpty()) {
+            event.insert(QStringLiteral("fields"), e.fields);
+        }
+        eventArray.append(event);
     }
     o.insert(QStringLiteral("events"), eventArray);
 
@@ -351,8 +355,8 @@ Status copyRun(const QSqlDatabase& db, qint64 sourceId, qint64* newId, qint64* m
                        "?, step, phase, created_at, data FROM src.checkpoints WHERE run_id = ? "
                        "ORDER BY id"),
         QStringLiteral("INSERT INTO main.events(run_id, step, phase, kind, code, message, "
-                       "wall_time) SELECT ?, step, phase, kind, code, message, wall_time FROM "
-                       "src.events WHERE run_id = ? ORDER BY id"),
+                       "wall_time, fields) SELECT ?, step, phase, kind, code, message, wall_time, "
+                       "fields FROM src.events WHERE run_id = ? ORDER BY id"),
     };
     for (int i = 0; i < copies.size(); ++i) {
         auto q = run(copies.at(i), {*newId, sourceId});

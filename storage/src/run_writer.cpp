@@ -169,7 +169,7 @@ Status RunWriter::Impl::prepareStatements() {
     if (s) {
         s = make(m_insertEvent,
                  QStringLiteral("INSERT INTO events(run_id, step, phase, kind, code, message, "
-                                "wall_time) VALUES(?, ?, ?, ?, ?, ?, ?)"));
+                                "wall_time, fields) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
     }
     if (s) {
         s = make(m_touchRun, QStringLiteral("UPDATE runs SET updated_at = ?, latest_summary = "
@@ -722,6 +722,7 @@ Status RunWriter::Impl::flush(const PendingCheckpoint* checkpoint, const Finish*
         m_insertEvent->addBindValue(detail::text(event.code));
         m_insertEvent->addBindValue(detail::text(event.message));
         m_insertEvent->addBindValue(event.wallTime);
+        m_insertEvent->addBindValue(detail::jsonText(event.fields));
         if (!m_insertEvent->exec()) {
             status = sqlError(what + QStringLiteral(": event"), *m_insertEvent);
         }

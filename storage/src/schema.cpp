@@ -113,6 +113,19 @@ const char* const kVersion2[] = {
     // Filled from the metrics below (migrate() adds one statement per level).
 };
 
+// Version 3: an event's facts as JSON fields (EventRecord::fields), filled for the "started" and
+// "resumed" events of version-2 stores with the class count their message states ("..., 10000 test
+// examples, 10 classes, ...": the recorder's wording of those versions).
+const char* const kVersion3[] = {
+    "ALTER TABLE events ADD COLUMN fields TEXT NOT NULL DEFAULT ''",
+    R"(UPDATE events SET fields = '{"classes":' || CAST(CAST(
+           substr(message, instr(message, 'test examples, ') + 15,
+                  instr(message, ' classes') - instr(message, 'test examples, ') - 15)
+           AS INTEGER) AS TEXT) || '}'
+       WHERE kind IN ('started', 'resumed') AND instr(message, 'test examples, ') > 0
+         AND instr(message, ' classes') > instr(message, 'test examples, '))",
+};
+
 // Inserts the tiles of `level` aggregated from metrics rows matching `where`. SQLite takes the
 // bare column `step` from the row holding the min() (resp. max()) value.
 QString tileInsertSql(int level, const QString& where) {
@@ -145,6 +158,10 @@ QStringList migrationStatements(int target) {
         }
         for (int level = 0; level < kTileLevels; ++level) {
             out << tileInsertSql(level, QStringLiteral("1"));
+        }
+    } else if (target == 3) {
+        for (const char* s : kVersion3) {
+            out << QString::fromLatin1(s);
         }
     }
     if (!out.isEmpty()) {

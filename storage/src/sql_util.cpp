@@ -1,6 +1,7 @@
 #include "sql_util.h"
 
 #include <QDateTime>
+#include <QJsonDocument>
 #include <QSqlError>
 
 #include <spdlog/spdlog.h>
@@ -104,6 +105,20 @@ QString likeEscaped(const QString& text) {
         out += c;
     }
     return out;
+}
+
+QString jsonText(const QJsonObject& object) {
+    if (object.isEmpty()) {
+        return QString::fromLatin1("");
+    }
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+QJsonObject jsonObject(const QString& text) {
+    if (text.isEmpty()) {
+        return {};
+    }
+    return QJsonDocument::fromJson(text.toUtf8()).object();
 }
 
 }  // namespace lossstudio::storage::detail

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QJsonObject>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
@@ -52,5 +53,10 @@ inline QString text(const QString& s) {
 
 /// Escapes % _ and \ for `LIKE ? ESCAPE '\'`.
 QString likeEscaped(const QString& text);
+
+/// A JSON object as the compact text a TEXT column keeps ("" for an empty one), and back (an
+/// empty or unreadable text is an empty object).
+QString jsonText(const QJsonObject& object);
+QJsonObject jsonObject(const QString& text);
 
 }  // namespace lossstudio::storage::detail

@@ -3,6 +3,8 @@
 // storage failure reach the engine.
 
 #include <QDir>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -310,6 +312,17 @@ private Q_SLOTS:
                               QStringLiteral("warning:online:divergence")}));
         QVERIFY2(events.at(1).message.contains(QStringLiteral("900 train")),
                  qPrintable(events.at(1).message));
+        // The start's facts travel as fields, not only inside the sentence.
+        const QJsonObject facts = events.at(1).fields;
+        QCOMPARE(facts.value(QStringLiteral("classes")).toInt(), 4);
+        QCOMPARE(facts.value(QStringLiteral("train_size")).toInteger(), qint64{900});
+        QCOMPARE(facts.value(QStringLiteral("validation_size")).toInteger(), qint64{100});
+        QCOMPARE(facts.value(QStringLiteral("test_size")).toInteger(), qint64{200});
+        QCOMPARE(facts.value(QStringLiteral("input_shape")).toArray(), QJsonArray{8});
+        QCOMPARE(facts.value(QStringLiteral("model_parameters")).toInteger(), qint64{212});
+        QCOMPARE(facts.value(QStringLiteral("threads")).toInt(), 2);
+        QCOMPARE(facts.value(QStringLiteral("blas")).toString(), QStringLiteral("OpenBLAS (test)"));
+        QVERIFY(events.at(0).fields.isEmpty());
         QCOMPARE(events.at(3).step, qint64{20});
         QCOMPARE(events.at(4).message, QStringLiteral("NaN loss; restored"));
 

@@ -1,5 +1,6 @@
 // Schema creation and forward migration from version 1.
 
+#include <QJsonObject>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -147,6 +148,58 @@ private Q_SLOTS:
         QVERIFY(writer.value()->createRun(sampleRun(QStringLiteral("after"))).ok());
         QVERIFY(writer.value()->finishRun(RunStatus::Finished).ok());
         QCOMPARE(reader.countRuns().value(), qint64{3});
+    }
+
+    void version2EventsGetTheClassCountTheirMessageStated() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("v2.sqlite"));
+        qint64 id = 0;
+        {
+            auto writer = RunWriter::open(path).value();
+            id = writer->createRun(sampleRun(QStringLiteral("v2 run"))).value().id;
+            // The recorder's wording of versions 1 and 2.
+            const EventRecord started{
+                0,
+                QStringLiteral("setup"),
+                QStringLiteral("started"),
+                {},
+                QStringLiteral("adalfl on cpu, 2 threads, BLAS OpenBLAS; 54000 train / 6000 "
+                               "validation / 10000 test examples, 10 classes, input 1x28x28; 1000 "
+                               "model parameters, 1761 loss parameters"),
+                0.0};
+            const EventRecord resumed{
+                40,
+                QStringLiteral("online"),
+                QStringLiteral("resumed"),
+                {},
+                QStringLiteral("resumed after online step 40; adalfl on cpu, 1 threads, BLAS x; "
+                               "900 train / 100 validation / 200 test examples, 4 classes, input "
+                               "8; 212 model parameters, 1761 loss parameters"),
+                1.0};
+            const EventRecord warning{50,
+                                      QStringLiteral("online"),
+                                      QStringLiteral("warning"),
+                                      QStringLiteral("collapse"),
+                                      QStringLiteral("10 classes mentioned in a warning"),
+                                      2.0};
+            for (const EventRecord& e : {started, resumed, warning}) {
+                QVERIFY(writer->addEvent(e).ok());
+            }
+            QVERIFY(writer->finishRun(RunStatus::Finished).ok());
+        }
+        // Exactly a version-2 store: the same schema without the events' fields column.
+        QVERIFY(execRaw(path, {QStringLiteral("ALTER TABLE events DROP COLUMN fields"),
+                               QStringLiteral("UPDATE schema_version SET version = 2")}));
+
+        auto reader = RunReader::open(path).value();
+        QCOMPARE(scalar(path, QStringLiteral("SELECT max(version) FROM schema_version")).toInt(),
+                 kSchemaVersion);
+        const auto events = reader->events(id).value();
+        QCOMPARE(events.size(), 3);
+        QCOMPARE(events.at(0).fields, (QJsonObject{{QStringLiteral("classes"), 10}}));
+        QCOMPARE(events.at(1).fields, (QJsonObject{{QStringLiteral("classes"), 4}}));
+        QVERIFY(events.at(2).fields.isEmpty());  // only start and resume events state the count
+        QCOMPARE(reader->integrityCheck().value(), QStringLiteral("ok"));
     }
 
     void failedMigrationLeavesTheFileAsItWas() {

@@ -1,6 +1,5 @@
 #include "lossstudio/ui/replay.h"
 
-#include <QRegularExpression>
 #include <algorithm>
 #include <vector>
 
@@ -44,14 +43,13 @@ std::optional<core::RunStatus> endStatus(storage::RunStatus status) {
     return std::nullopt;
 }
 
-/// The class count the recorder wrote into the "started" event ("..., 10 classes, ...").
+/// The class count of the run: a field of its "started" (or "resumed") event.
 int classesFromEvents(const QVector<storage::EventRecord>& events) {
-    static const QRegularExpression pattern(QStringLiteral("(\\d+) classes"));
     for (const auto& e : events) {
         if (e.kind == QLatin1String("started") || e.kind == QLatin1String("resumed")) {
-            const auto match = pattern.match(e.message);
-            if (match.hasMatch()) {
-                return match.captured(1).toInt();
+            const int classes = e.fields.value(QStringLiteral("classes")).toInt();
+            if (classes > 0) {
+                return classes;
             }
         }
     }

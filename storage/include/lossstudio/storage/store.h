@@ -21,7 +21,7 @@
 namespace lossstudio::storage {
 
 /// The schema this build writes. Stores with a higher version are refused, lower ones migrated.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 /// The store's file name inside the user's data directory (the app supplies the directory).
 inline constexpr const char* kDefaultStoreFileName = "runs.sqlite";

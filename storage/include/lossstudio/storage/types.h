@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QDateTime>
+#include <QJsonObject>
 #include <QMap>
 #include <QString>
 #include <QStringList>
@@ -163,6 +164,9 @@ struct EventRecord {
     QString code;   ///< a warning's code ("divergence"), the new phase of a phase change
     QString message;
     double wallTime = 0;
+    /// Facts of the event as values, for code to read (a "started" event's "classes",
+    /// "train_size", ...); the message is for people. Empty for most events.
+    QJsonObject fields = {};
 };
 
 /// A group of rows a resumed run drops so that its series continue without duplicates. Storage
