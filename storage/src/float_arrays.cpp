@@ -35,6 +35,9 @@ QByteArray encodeFloatArrays(const QVector<QVector<float>>& arrays) {
     }
     static_assert(sizeof(float) == 4, "float32 expected");
     for (const auto& a : arrays) {
+        if (a.isEmpty()) {
+            continue;  // an empty QVector may have no storage: never pass its null data on
+        }
         qToLittleEndian<float>(a.constData(), a.size(), p);
         p += 4 * a.size();
     }
@@ -78,6 +81,9 @@ Result<QVector<QVector<float>>> decodeFloatArrays(const QByteArray& blob) {
     QVector<QVector<float>> arrays(static_cast<qsizetype>(count));
     const char* data = p + kFixedHeader + 4 * count;
     for (quint32 i = 0; i < count; ++i) {
+        if (lengths[i] == 0) {
+            continue;
+        }
         arrays[i].resize(lengths[i]);
         qFromLittleEndian<float>(data, lengths[i], arrays[i].data());
         data += 4 * qint64{lengths[i]};
