@@ -19,8 +19,6 @@
 namespace lossstudio::storage::detail {
 namespace {
 
-constexpr char kSqliteMagic[] = "SQLite format 3";  // followed by a NUL: 16 bytes
-
 // Writable for us, and not marked read-only by its owner. Root passes access(W_OK) for any
 // file, so a file we own without its owner-write bit counts as read-only: the user said so.
 bool writable(const QFileInfo& info) {
@@ -66,23 +64,19 @@ Status checkLocation(const QString& path, OpenMode mode) {
                                     "file with --db")
                          .arg(path)};
     }
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
+    // The file itself is never opened here: on POSIX, closing any descriptor of a file drops
+    // every lock this process holds on it, SQLite's included, and another process would then
+    // believe itself the store's last user and delete the WAL this process still writes to.
+    // Whether it is an SQLite database at all is SQLite's answer (validate()).
+    if (!info.isReadable()) {
         return Error{ErrorCode::Io,
-                     QStringLiteral("cannot read run store %1: %2").arg(path, file.errorString())};
-    }
-    const QByteArray header = file.read(16);
-    if (info.size() == 0) {
-        if (mode == OpenMode::ReadOnly) {
-            return Error{ErrorCode::NotAStore,
-                         QStringLiteral("%1 is empty, not a run store").arg(path)};
-        }
-    } else if (header.size() < 16 || !header.startsWith(kSqliteMagic) || header.at(15) != '\0') {
-        return Error{ErrorCode::NotAStore,
-                     QStringLiteral("%1 is not a LossStudio run store (not an SQLite database); "
-                                    "it was left untouched: choose another file with --db, or "
-                                    "move this one away")
+                     QStringLiteral("cannot read run store %1: permission denied; make it "
+                                    "readable (chmod u+r) or choose another store with --db")
                          .arg(path)};
+    }
+    if (info.size() == 0 && mode == OpenMode::ReadOnly) {
+        return Error{ErrorCode::NotAStore,
+                     QStringLiteral("%1 is empty, not a run store").arg(path)};
     }
     if (mode == OpenMode::ReadWrite) {
         if (!writable(info)) {
@@ -123,16 +117,28 @@ void dropConnection(QSqlDatabase& db, const QString& name) {
     QSqlDatabase::removeDatabase(name);
 }
 
+// No -wal file beside the store: no connection anywhere has it open in WAL mode, so nothing is
+// being written and nothing committed is outside the file.
+bool noWriteAheadLog(const QString& path) {
+    return !QFile::exists(path + QStringLiteral("-wal"));
+}
+
+// Opens the file as immutable (SQLite's URI parameter): no locks, no -wal / -shm files created.
+// Only for a file nobody writes while it is open.
+void useImmutableUri(QSqlDatabase& db, const QString& path) {
+    db.setDatabaseName(
+        QUrl::fromLocalFile(QFileInfo(path).absoluteFilePath()).toString(QUrl::FullyEncoded) +
+        QStringLiteral("?mode=ro&immutable=1"));
+    db.setConnectOptions(db.connectOptions() + QStringLiteral(";QSQLITE_OPEN_URI"));
+}
+
 // Opens read-only and reads the schema version: nothing is written whatever the file holds. Without
-// a -wal file (no writer, nothing uncommitted) it opens as immutable, so that SQLite does not
-// even create its -wal / -shm files beside a file it then refuses.
+// a -wal file it opens as immutable, so that SQLite does not even create its -wal / -shm files
+// beside a file it then refuses.
 Result<int> validate(const QString& path, const QString& name) {
     QSqlDatabase db = addConnection(name, path, /*readOnly=*/true);
-    if (!QFile::exists(path + QStringLiteral("-wal"))) {
-        db.setDatabaseName(
-            QUrl::fromLocalFile(QFileInfo(path).absoluteFilePath()).toString(QUrl::FullyEncoded) +
-            QStringLiteral("?mode=ro&immutable=1"));
-        db.setConnectOptions(db.connectOptions() + QStringLiteral(";QSQLITE_OPEN_URI"));
+    if (noWriteAheadLog(path)) {
+        useImmutableUri(db, path);
     }
     Result<int> version = Error{};
     if (!db.open()) {
@@ -239,6 +245,12 @@ Result<std::unique_ptr<Connection>> Connection::open(const QString& path, OpenMo
 
     std::unique_ptr<Connection> connection(new Connection(path, mode, name));
     connection->m_db = addConnection(name, path, mode == OpenMode::ReadOnly, busyTimeoutMs);
+    // A read-only store in a read-only folder: SQLite could not create the -shm file a WAL
+    // database needs even to be read, and no process can write there, so it is read as immutable.
+    if (!memory && mode == OpenMode::ReadOnly &&
+        !writable(QFileInfo(QFileInfo(path).absolutePath())) && noWriteAheadLog(path)) {
+        useImmutableUri(connection->m_db, path);
+    }
     if (!connection->m_db.open()) {
         return Error{ErrorCode::Failed, QStringLiteral("cannot open run store %1: %2")
                                             .arg(path, connection->m_db.lastError().text())};

@@ -1,6 +1,8 @@
 #include "lossstudio/storage/run_transfer.h"
 
+#include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -14,6 +16,7 @@
 #include <cmath>
 
 #include "connection.h"
+#include "process_identity.h"
 #include "sql_util.h"
 
 namespace lossstudio::storage {
@@ -370,6 +373,50 @@ Status copyRun(const QSqlDatabase& db, qint64 sourceId, qint64* newId, qint64* m
     return {};
 }
 
+constexpr char kScratchPrefix[] = ".lossstudio-merge-";
+constexpr char kScratchOwner[] = "owner";
+
+// Records which process owns a merge's scratch folder: "<machine>\n<pid>\n<identity>".
+bool writeScratchOwner(const QString& folder) {
+    QSaveFile file(QDir(folder).filePath(QLatin1String(kScratchOwner)));
+    if (!file.open(QIODevice::WriteOnly)) {
+        return false;
+    }
+    const qint64 pid = detail::currentPid();
+    file.write(QStringLiteral("%1\n%2\n%3\n")
+                   .arg(detail::localMachineId())
+                   .arg(pid)
+                   .arg(detail::processIdentity(pid))
+                   .toUtf8());
+    return file.commit();
+}
+
+// A merge killed half-way leaves its scratch folder (a full copy of the source) beside the
+// target. Removes those whose owner provably no longer runs; a folder without an owner record
+// (written by an older LossStudio) once it is a day old.
+void removeStaleScratch(const QString& folder) {
+    const QDir dir(folder);
+    const QFileInfoList found =
+        dir.entryInfoList({QLatin1String(kScratchPrefix) + QLatin1Char('*')},
+                          QDir::Dirs | QDir::Hidden | QDir::NoDotAndDotDot | QDir::NoSymLinks);
+    for (const QFileInfo& info : found) {
+        QFile owner(QDir(info.absoluteFilePath()).filePath(QLatin1String(kScratchOwner)));
+        bool stale = false;
+        if (owner.open(QIODevice::ReadOnly)) {
+            const QStringList lines = QString::fromUtf8(owner.readAll()).split(QLatin1Char('\n'));
+            owner.close();
+            stale = lines.size() >= 3 &&
+                    !detail::writerMayBeAlive(lines.at(0), lines.at(1).toLongLong(), lines.at(2));
+        } else {
+            stale = info.lastModified().secsTo(QDateTime::currentDateTime()) > 24 * 3600;
+        }
+        if (stale && QDir(info.absoluteFilePath()).removeRecursively()) {
+            detail::logger()->info("removed {}, left by a merge that did not finish",
+                                   info.absoluteFilePath().toStdString());
+        }
+    }
+}
+
 }  // namespace
 
 Result<MergeReport> mergeStores(const QString& destinationPath, const QString& sourcePath) {
@@ -385,10 +432,16 @@ Result<MergeReport> mergeStores(const QString& destinationPath, const QString& s
     if (!target) {
         return target.takeError();
     }
-    QTemporaryDir scratch(destination.absolutePath() + QStringLiteral("/.lossstudio-merge-XXXXXX"));
+    removeStaleScratch(destination.absolutePath());
+    QTemporaryDir scratch(destination.absolutePath() + QLatin1Char('/') +
+                          QLatin1String(kScratchPrefix) + QStringLiteral("XXXXXX"));
     if (!scratch.isValid()) {
         return Error{ErrorCode::Io, QStringLiteral("cannot create a temporary folder beside %1: %2")
                                         .arg(destinationPath, scratch.errorString())};
+    }
+    if (!writeScratchOwner(scratch.path())) {
+        return Error{ErrorCode::Io,
+                     QStringLiteral("cannot write in the temporary folder %1").arg(scratch.path())};
     }
     const QString copyPath = scratch.filePath(QStringLiteral("source.sqlite"));
     QStringList runningInSource;  // as the source says, before the copy's own liveness check

@@ -175,7 +175,13 @@ Result<int> readSchemaVersion(const QSqlDatabase& db, const QString& path) {
     QSqlQuery query(db);
     if (!query.exec(QStringLiteral("SELECT count(*) FROM sqlite_master"))) {
         Error e = sqlError(QStringLiteral("cannot read %1").arg(path), query);
-        if (e.code == ErrorCode::Damaged) {
+        if (query.lastError().nativeErrorCode() == QLatin1String("26")) {  // SQLITE_NOTADB
+            e.code = ErrorCode::NotAStore;
+            e.message = QStringLiteral(
+                            "%1 is not a LossStudio run store (not an SQLite database); it was "
+                            "left untouched: choose another file with --db, or move this one away")
+                            .arg(path);
+        } else if (e.code == ErrorCode::Damaged) {
             e.message = QStringLiteral(
                             "%1 is not a LossStudio run store or is damaged (%2); choose another "
                             "file with --db, or move this one away")

@@ -147,6 +147,62 @@ private Q_SLOTS:
         QVERIFY(writer->finishRun(RunStatus::Stopped).ok());
     }
 
+    // The studio holds several connections to one store (browser, recorder, jobs) while a CLI run
+    // records into it and closes it. Opening a connection must not make this process lose its
+    // SQLite locks: the other process would then think itself the last user, checkpoint and
+    // delete the WAL, and this process would go on writing into the deleted file (issue 18).
+    void anotherProcessClosingTheStoreKeepsThisProcessWritesOnDisk() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("runs.sqlite"));
+        auto writer = RunWriter::open(path);
+        QVERIFY2(writer.ok(), qPrintable(writer.error()));
+        NewRun mine;
+        mine.name = QStringLiteral("studio run");
+        const auto handle = writer.value()->createRun(mine);
+        QVERIFY2(handle.ok(), qPrintable(handle.error()));
+        constexpr qint64 kSteps = 200;
+        for (qint64 step = 1; step <= kSteps / 2; ++step) {
+            QVERIFY(writer.value()->appendMetric(QStringLiteral("train/loss"), step, 0.0, step));
+        }
+        QVERIFY(writer.value()->flush());
+        // A second and a third connection of this process, as the runs browser opens them.
+        auto browser = RunReader::open(path);
+        QVERIFY2(browser.ok(), qPrintable(browser.error()));
+        auto viewer = RunReader::open(path, OpenMode::ReadOnly);
+        QVERIFY2(viewer.ok(), qPrintable(viewer.error()));
+
+        QProcess child;
+        child.start(QStringLiteral(LOSSSTUDIO_CRASH_WRITER), {path, QStringLiteral("2")});
+        QVERIFY2(child.waitForFinished(60000), qPrintable(child.errorString()));
+        QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == 0,
+                 qPrintable(QString::fromUtf8(child.readAllStandardError())));
+        QVERIFY2(QFileInfo::exists(path + QStringLiteral("-wal")),
+                 "the other process deleted the WAL while this process still had the store open");
+
+        for (qint64 step = kSteps / 2 + 1; step <= kSteps; ++step) {
+            QVERIFY(writer.value()->appendMetric(QStringLiteral("train/loss"), step, 0.0, step));
+        }
+        QVERIFY(writer.value()->finishRun(RunStatus::Finished));
+        QCOMPARE(browser.value()->listRuns().value().size(), 2);
+        viewer.value().reset();
+        browser.value().reset();
+        writer.value().reset();
+
+        QCOMPARE(scalar(path, QStringLiteral("PRAGMA integrity_check")).toString(),
+                 QStringLiteral("ok"));
+        auto reopened = RunReader::open(path);
+        QVERIFY2(reopened.ok(), qPrintable(reopened.error()));
+        const qint64 id = reopened.value()->findRun(handle.value().uuid).value();
+        QCOMPARE(reopened.value()->run(id).value().status, RunStatus::Finished);
+        QCOMPARE(reopened.value()->series(id, QStringLiteral("train/loss")).value().steps.size(),
+                 kSteps);
+        const auto runs = reopened.value()->listRuns().value();
+        QCOMPARE(runs.size(), 2);
+        for (const RunRecord& run : runs) {
+            QCOMPARE(run.status, RunStatus::Finished);
+        }
+    }
+
     void aReusedPidIsNotMistakenForTheWriter() {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("runs.sqlite"));
