@@ -207,6 +207,8 @@ const char* const kRunUsage =
     "                 from its newest checkpoint; its series continue where the checkpoint was\n"
     "  --db PATH      the run store (default: $XDG_DATA_HOME/lossstudio/runs.sqlite)\n"
     "  --no-store     do not record the run\n"
+    "  --keep-failed  record the run as failed even when it fails before it starts (a missing\n"
+    "                 dataset, a model that does not fit); by default the store is left as it was\n"
     "  --tag TAG      tag the new run (repeatable);  --notes TEXT  its notes\n"
     "  --stop-after N stop cleanly, with a checkpoint, after N steps of this session (all\n"
     "                 phases count); continue later with --resume (e.g. under a job time limit)\n"
@@ -249,6 +251,7 @@ int runCommand(const QStringList& args) {
     QString notes;
     bool quiet = false;
     bool store = true;
+    bool keepFailed = false;
     long long stopAfter = 0;
     for (int i = 0; i < args.size(); ++i) {
         const QString& a = args[i];
@@ -289,6 +292,8 @@ int runCommand(const QStringList& args) {
             }
         } else if (a == QLatin1String("--no-store")) {
             store = false;
+        } else if (a == QLatin1String("--keep-failed")) {
+            keepFailed = true;
         } else if (a.startsWith(QLatin1String("--set="))) {
             overrides << a.mid(6);
         } else if (a == QLatin1String("--quiet") || a == QLatin1String("-q")) {
@@ -381,6 +386,7 @@ int runCommand(const QStringList& args) {
         options.storePath = storeFile;
         options.resumeUuid = resume;
         options.config = config;
+        options.keepFailedAttempts = keepFailed;
         options.tags = tags;
         options.notes = notes;
         recorder = std::make_unique<RunRecorder>(std::move(options));
@@ -409,6 +415,13 @@ int runCommand(const QStringList& args) {
             "stored:   %s in %s\n",
             recorder->runUuid().isEmpty() ? "(not recorded)" : qPrintable(recorder->runUuid()),
             qPrintable(storeFile));
+    }
+    if (recorder && recorder->runUuid().isEmpty() && recorder->errorCount() == 0 &&
+        finished.status == core::RunStatus::Failed) {
+        std::fprintf(stderr,
+                     "nothing was recorded in %s: the run failed before it started (add "
+                     "--keep-failed to record such attempts)\n",
+                     qPrintable(storeFile));
     }
     std::printf("status:   %s\n", core::statusName(finished.status));
     std::printf("message:  %s\n", finished.message.c_str());

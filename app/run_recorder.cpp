@@ -387,9 +387,11 @@ void RunRecorder::onCheckpoint(const core::CheckpointSaved& e) {
 void RunRecorder::onFinished(const core::Finished& e) {
     guarded("recording the run's end", [&] {
         if (!m_started) {
-            // Failed before it started (bad config, missing data): record the attempt if the
-            // config is known, with what went wrong.
-            if (!m_options.config || !openStore()) {
+            // Failed before it started (bad config, missing data): bad input leaves the store as
+            // it was, unless the caller asked to keep such attempts (and knows the config).
+            if (!m_options.keepFailedAttempts || !m_options.config || !openStore()) {
+                m_early.clear();
+                closeWriter();
                 return;
             }
             core::RunStarted attempt;

@@ -32,7 +32,8 @@ namespace lossstudio::app {
 ///   Warning         the warning's code)
 ///   CheckpointSaved a checkpoint row (with everything buffered before it)
 ///   Finished        flush and the final status and message; a run that failed before it started
-///                   is recorded as failed when Options::config is known
+///                   is not recorded (bad input leaves the store as it was) unless
+///                   Options::keepFailedAttempts and Options::config are set
 ///
 /// Thread affinity: the Observer methods run on the engine thread, which must also be the thread
 /// that destroys the recorder (EngineController's observer factory does both); the store's
@@ -54,6 +55,10 @@ public:
         storage::WriterOptions writer;
         /// The first storage failure of the run, on the engine thread (forward it queued).
         std::function<void(const QString&)> onError;
+        /// Record a run that fails before it starts (bad config, missing data) as a failed run;
+        /// by default such an attempt leaves the store as it was (lossstudio-cli run
+        /// --keep-failed sets it).
+        bool keepFailedAttempts = false;
     };
 
     explicit RunRecorder(Options options);

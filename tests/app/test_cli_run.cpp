@@ -162,6 +162,34 @@ private Q_SLOTS:
                  qPrintable(empty.err));
     }
 
+    // A dataset that cannot be loaded is bad input: the store stays as it was (issue 18).
+    void aRunThatFailsToLoadItsDataLeavesTheStoreAlone() {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("runs.sqlite"));
+        QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("empty")));
+        const QStringList config =
+            QStringList{QStringLiteral("run"), QStringLiteral("-")} + kTiny +
+            QStringList{QStringLiteral("--set"),
+                        QStringLiteral("data.name=mnist"),
+                        QStringLiteral("--set"),
+                        QStringLiteral("data.path=") + dir.filePath(QStringLiteral("empty")),
+                        QStringLiteral("--db"),
+                        db,
+                        QStringLiteral("--quiet")};
+        const Outcome o = runCli(config);
+        QCOMPARE(o.exitCode, 1);
+        QVERIFY2(o.out.contains(QStringLiteral("status:   failed")), qPrintable(o.out));
+        QVERIFY2(o.err.contains(QStringLiteral("nothing was recorded in ") + db),
+                 qPrintable(o.err));
+        QCOMPARE(lossstudio::storage::RunReader::open(db).value()->listRuns().value().size(), 0);
+
+        const Outcome kept = runCli(config + QStringList{QStringLiteral("--keep-failed")});
+        QCOMPARE(kept.exitCode, 1);
+        const auto runs = lossstudio::storage::RunReader::open(db).value()->listRuns().value();
+        QCOMPARE(runs.size(), 1);
+        QCOMPARE(runs.first().status, lossstudio::storage::RunStatus::Failed);
+    }
+
     void stoppedRunResumesItsStoredSeries() {
         QTemporaryDir dir;
         const QString db = dir.filePath(QStringLiteral("runs.sqlite"));

@@ -156,6 +156,13 @@ private:
     bool m_dead = false;
 };
 
+core::Finished failedBeforeStart() {
+    core::Finished finished;
+    finished.status = core::RunStatus::Failed;
+    finished.message = "data: /nowhere/train.csv does not exist";
+    return finished;
+}
+
 }  // namespace
 
 class TestRunRecorder final : public QObject {
@@ -516,19 +523,38 @@ private Q_SLOTS:
                  qPrintable(reported.first()));
     }
 
-    void aRunThatFailsBeforeStartingIsRecordedAsFailed() {
+    // Bad input (a missing dataset, a config the engine refuses) must not modify the store.
+    void aRunThatFailsBeforeStartingLeavesTheStoreAlone() {
         const QString store = path("early.sqlite");
+        {
+            auto existing = storage::RunWriter::open(store);  // a store that holds one run
+            QVERIFY2(existing.ok(), qPrintable(existing.error()));
+            QVERIFY(existing.value()->createRun(storage::NewRun{}).ok());
+            QVERIFY(existing.value()->finishRun(storage::RunStatus::Finished));
+        }
         RunRecorder::Options options{store, {}, testConfig(), {}, {}, {}, {}};
         RunRecorder recorder(options);
+        QVERIFY(recorder.openStore());  // as lossstudio-cli run does before training
         recorder.onPhaseChanged({core::Phase::Setup, 0, "loading data and building the model"});
-        core::Finished finished;
-        finished.status = core::RunStatus::Failed;
-        finished.message = "data: /nowhere/train.csv does not exist";
-        recorder.onFinished(finished);
+        recorder.onFinished(failedBeforeStart());
+        QCOMPARE(recorder.errorCount(), 0);
+        QVERIFY(recorder.runUuid().isEmpty());
+        auto reader = storage::RunReader::open(store).value();
+        QCOMPARE(reader->listRuns().value().size(), 1);
+    }
+
+    void aFailedAttemptIsRecordedWhenAsked() {
+        const QString store = path("early-kept.sqlite");
+        RunRecorder::Options options{store, {}, testConfig(), {}, {}, {}, {}};
+        options.keepFailedAttempts = true;
+        RunRecorder recorder(options);
+        recorder.onPhaseChanged({core::Phase::Setup, 0, "loading data and building the model"});
+        recorder.onFinished(failedBeforeStart());
         QCOMPARE(recorder.errorCount(), 0);
         auto reader = storage::RunReader::open(store).value();
         const auto runs = reader->listRuns().value();
         QCOMPARE(runs.size(), 1);
+        QCOMPARE(runs.first().uuid, recorder.runUuid());
         QCOMPARE(runs.first().status, storage::RunStatus::Failed);
         QCOMPARE(runs.first().message, QStringLiteral("data: /nowhere/train.csv does not exist"));
         QCOMPARE(runs.first().name, QStringLiteral("recorder test"));
