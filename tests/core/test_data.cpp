@@ -193,6 +193,8 @@ private Q_SLOTS:
                                    << "truncated: header says 3 images of 2x3 (18 bytes) but the "
                                       "file holds 10 bytes";
         QTest::newRow("truncated gzip") << "truncatedGzip" << "imgs.gz" << "truncated";
+        QTest::newRow("bytes after gzip") << "afterGzip" << "imgs.gz"
+                                          << "7 bytes after the end of the gzip data";
         QTest::newRow("short header") << "shortHeader" << "imgs" << "IDX images header";
         QTest::newRow("trailing bytes") << "trailing" << "imgs" << "4 bytes more";
         QTest::newRow("count mismatch") << "count" << "lbls" << "holds 4 labels";
@@ -227,6 +229,10 @@ private Q_SLOTS:
             gz.resize(gz.size() / 2);
             imagesPath = writeFile(dir, "imgs.gz", gz);
             labelsPath = writeFile(dir, "lbls", idxLabels(Bytes(50, 1)));
+        } else if (kind == "afterGzip") {
+            Bytes gz = readBack(writeGzip(dir, "imgs.gz", images));
+            gz.insert(gz.end(), {'t', 'r', 'a', 'i', 'l', 'e', 'r'});
+            imagesPath = writeFile(dir, "imgs.gz", gz);
         } else if (kind == "shortHeader") {
             images.resize(10);
             imagesPath = writeFile(dir, "imgs", images);
@@ -243,6 +249,21 @@ private Q_SLOTS:
         const std::string& e = result.error();
         QVERIFY2(contains(e, dir.filePath(badFile).toStdString()), e.c_str());
         QVERIFY2(contains(e, mustContain.toStdString()), e.c_str());
+    }
+
+    // gzip allows several members one after the other (`cat a.gz b.gz`): they read as one file.
+    void concatenatedGzipMembersReadAsOneFile() {
+        QTemporaryDir dir;
+        const Bytes images = idxImages(3, 2, 3, kPixels);
+        const Bytes head(images.begin(), images.begin() + 20);
+        const Bytes tail(images.begin() + 20, images.end());
+        Bytes gz = readBack(writeGzip(dir, "a.gz", head));
+        const Bytes second = readBack(writeGzip(dir, "b.gz", tail));
+        gz.insert(gz.end(), second.begin(), second.end());
+        const std::string imagesPath = writeFile(dir, "imgs.gz", gz);
+        const std::string labelsPath = writeFile(dir, "lbls", idxLabels(kLabels));
+        auto result = data::readIdx(imagesPath, labelsPath);
+        QVERIFY2(result.ok(), result.ok() ? "" : result.error().c_str());
     }
 
     void missingFileIsAnError() {

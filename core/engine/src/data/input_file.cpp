@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <system_error>
 #include <utility>
 
@@ -14,16 +15,53 @@
 namespace lossstudio::core::data {
 namespace {
 
-// gzread takes an unsigned count and returns an int: read in pieces well below INT_MAX.
-constexpr std::size_t kMaxReadPiece = std::size_t{1} << 30;
-// A large zlib buffer noticeably speeds up inflating (zlib.h, gzbuffer); 3x this is allocated.
-constexpr unsigned kZlibBuffer = 256U * 1024U;
-
-gzFile asGz(void* handle) {
-    return static_cast<gzFile>(handle);
-}
+// Compressed bytes read from the file at a time.
+constexpr std::size_t kInputBuffer = std::size_t{256} * 1024;
+// inflate takes an unsigned count: inflate in pieces well below UINT_MAX.
+constexpr std::size_t kMaxInflatePiece = std::size_t{1} << 30;
 
 }  // namespace
+
+/// A plain or gzip file being read: the stdio stream, and for gzip zlib's state and its input.
+struct InputFile::State {
+    std::FILE* file = nullptr;
+    bool gzip = false;
+    bool finished = false;         // gzip: the last member ended and nothing follows
+    std::uint64_t fileOffset = 0;  // compressed bytes read from the file so far
+    z_stream stream{};
+    std::vector<unsigned char> input;
+
+    ~State() {
+        if (gzip) {
+            inflateEnd(&stream);
+        }
+        if (file != nullptr) {
+            std::fclose(file);
+        }
+    }
+
+    // Tops up the input so that at least `wanted` bytes are buffered where the file has them.
+    // Returns false on a read error (errno is set).
+    bool fill(std::size_t wanted) {
+        if (stream.avail_in >= wanted) {
+            return true;
+        }
+        if (stream.avail_in > 0 && stream.next_in != input.data()) {
+            std::memmove(input.data(), stream.next_in, stream.avail_in);
+        }
+        stream.next_in = input.data();
+        while (stream.avail_in < wanted) {
+            const std::size_t got =
+                std::fread(input.data() + stream.avail_in, 1, input.size() - stream.avail_in, file);
+            fileOffset += got;
+            stream.avail_in += static_cast<uInt>(got);
+            if (got == 0) {
+                return std::ferror(file) == 0;
+            }
+        }
+        return true;
+    }
+};
 
 std::string describeBytes(std::uint64_t bytes) {
     char buffer[64];
@@ -47,69 +85,104 @@ Result<InputFile> InputFile::open(const std::string& path) {
     if (fs::is_directory(status)) {
         return Error{path + ": is a folder, expected a file"};
     }
+    auto state = std::make_unique<State>();
     errno = 0;
-    gzFile handle = gzopen(path.c_str(), "rb");
-    if (handle == nullptr) {
+    state->file = std::fopen(path.c_str(), "rb");
+    if (state->file == nullptr) {
         const int err = errno;
         return Error{path + ": cannot open: " + (err != 0 ? std::strerror(err) : "out of memory") +
                      " — check its permissions"};
     }
-    gzbuffer(handle, kZlibBuffer);
-    return InputFile(path, handle);
-}
-
-InputFile::InputFile(InputFile&& other) noexcept
-    : m_path(std::move(other.m_path)),
-      m_handle(std::exchange(other.m_handle, nullptr)),
-      m_endedEarly(other.m_endedEarly) {}
-
-InputFile& InputFile::operator=(InputFile&& other) noexcept {
-    if (this != &other) {
-        close();
-        m_path = std::move(other.m_path);
-        m_handle = std::exchange(other.m_handle, nullptr);
-        m_endedEarly = other.m_endedEarly;
+    state->input.resize(kInputBuffer);
+    if (!state->fill(2)) {
+        return Error{path + ": read error: " + std::strerror(errno)};
     }
-    return *this;
-}
-
-InputFile::~InputFile() {
-    close();
-}
-
-void InputFile::close() {
-    if (m_handle != nullptr) {
-        gzclose_r(asGz(m_handle));
-        m_handle = nullptr;
+    state->gzip = state->stream.avail_in >= 2 && state->input[0] == 0x1f && state->input[1] == 0x8b;
+    if (state->gzip && inflateInit2(&state->stream, 15 + 16) != Z_OK) {  // +16: gzip wrapper
+        state->gzip = false;
+        return Error{path + ": cannot start gunzipping (out of memory)"};
     }
+    return InputFile(path, std::move(state));
 }
+
+InputFile::InputFile(std::string path, std::unique_ptr<State> state)
+    : m_path(std::move(path)), m_state(std::move(state)) {}
+
+InputFile::InputFile(InputFile&& other) noexcept = default;
+InputFile& InputFile::operator=(InputFile&& other) noexcept = default;
+InputFile::~InputFile() = default;
 
 bool InputFile::gzipped() const {
-    return m_handle != nullptr && gzdirect(asGz(m_handle)) == 0;
+    return m_state != nullptr && m_state->gzip;
 }
 
 Result<std::size_t> InputFile::read(void* destination, std::size_t size) {
     auto* out = static_cast<unsigned char*>(destination);
+    State& st = *m_state;
     std::size_t total = 0;
-    while (total < size) {
-        const auto piece = static_cast<unsigned>(std::min(size - total, kMaxReadPiece));
-        const int got = gzread(asGz(m_handle), out + total, piece);
-        if (got < 0) {
-            int code = Z_OK;
-            const char* message = gzerror(asGz(m_handle), &code);
-            if (code == Z_ERRNO) {
+    if (!st.gzip) {
+        // The bytes buffered while looking for the gzip magic come first.
+        const std::size_t buffered = std::min<std::size_t>(st.stream.avail_in, size);
+        std::memcpy(out, st.stream.next_in, buffered);
+        st.stream.next_in += buffered;
+        st.stream.avail_in -= static_cast<uInt>(buffered);
+        total = buffered;
+        if (total < size) {
+            total += std::fread(out + total, 1, size - total, st.file);
+            if (std::ferror(st.file) != 0) {
                 return Error{m_path + ": read error: " + std::strerror(errno)};
             }
-            return Error{m_path + ": corrupt gzip data (zlib: " + message +
-                         ") — re-download the file"};
         }
-        total += static_cast<std::size_t>(got);
-        if (static_cast<unsigned>(got) < piece) {
-            // End of data. Z_BUF_ERROR here means the gzip stream stopped in its middle.
-            int code = Z_OK;
-            gzerror(asGz(m_handle), &code);
-            m_endedEarly = m_endedEarly || code == Z_BUF_ERROR;
+        return total;
+    }
+    while (total < size && !st.finished) {
+        if (!st.fill(1)) {
+            return Error{m_path + ": read error: " + std::strerror(errno)};
+        }
+        if (st.stream.avail_in == 0) {
+            m_endedEarly = true;  // the file ends inside a gzip member
             break;
+        }
+        const std::size_t piece = std::min(size - total, kMaxInflatePiece);
+        st.stream.next_out = out + total;
+        st.stream.avail_out = static_cast<uInt>(piece);
+        const int code = inflate(&st.stream, Z_NO_FLUSH);
+        total += piece - st.stream.avail_out;
+        if (code == Z_STREAM_END) {
+            // Another member may follow (gzip allows `cat a.gz b.gz`); anything else is not ours.
+            if (!st.fill(2)) {
+                return Error{m_path + ": read error: " + std::strerror(errno)};
+            }
+            if (st.stream.avail_in == 0) {
+                st.finished = true;
+            } else if (st.stream.avail_in >= 2 && st.stream.next_in[0] == 0x1f &&
+                       st.stream.next_in[1] == 0x8b) {
+                inflateReset(&st.stream);
+            } else {
+                std::error_code ec;
+                const auto fileSize = std::filesystem::file_size(m_path, ec);
+                const std::uint64_t end = st.fileOffset - st.stream.avail_in;
+                const std::uint64_t extra = ec ? st.stream.avail_in : fileSize - end;
+                return Error{m_path + ": " + std::to_string(extra) +
+                             " bytes after the end of the gzip data (at offset " +
+                             std::to_string(end) +
+                             "): the file is damaged or not what it claims — re-download it"};
+            }
+        } else if (code == Z_BUF_ERROR) {
+            // inflate used all its input and needs more: the file has more, or it was cut short.
+            const uInt before = st.stream.avail_in;
+            if (!st.fill(before + 1)) {
+                return Error{m_path + ": read error: " + std::strerror(errno)};
+            }
+            if (st.stream.avail_in == before) {
+                m_endedEarly = true;
+                break;
+            }
+        } else if (code != Z_OK) {
+            return Error{
+                m_path + ": corrupt gzip data (zlib: " +
+                (st.stream.msg != nullptr ? st.stream.msg : "error " + std::to_string(code)) +
+                ") — re-download the file"};
         }
     }
     return total;

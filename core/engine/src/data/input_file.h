@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,8 +13,9 @@
 namespace lossstudio::core::data {
 
 /// One open file, read front to back. A file that starts with the gzip magic bytes 1f 8b is
-/// gunzipped while reading (zlib looks at the content, never at the name); any other file is read
-/// as it is. Move-only; not thread-safe (one reader per file).
+/// gunzipped while reading (the content decides, never the name); any other file is read as it
+/// is. Several gzip members one after the other read as one stream; any other bytes after the
+/// last member are an Error. Move-only; not thread-safe (one reader per file).
 class InputFile final {
 public:
     /// Opens `path`; the Error says whether the file is missing or unreadable.
@@ -40,11 +42,11 @@ public:
     bool endedEarly() const { return m_endedEarly; }
 
 private:
-    InputFile(std::string path, void* handle) : m_path(std::move(path)), m_handle(handle) {}
-    void close();
+    struct State;
+    InputFile(std::string path, std::unique_ptr<State> state);
 
     std::string m_path;
-    void* m_handle = nullptr;  // gzFile, kept out of this header so zlib stays in one .cpp
+    std::unique_ptr<State> m_state;  // zlib stays out of this header
     bool m_endedEarly = false;
 };
 
