@@ -11,6 +11,30 @@ class TestConfig final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // An MLP that cannot fit in memory is refused at validation, naming the key and the
+    // estimate, instead of failing inside LibTorch's allocator (issue 18).
+    void anMlpTooBigForMemoryIsRefusedNamingTheKey() {
+        lossstudio::core::RunConfig config;
+        config.model.name = "mlp";
+        QVERIFY(lossstudio::core::setConfigValue(config, "model.hidden", "100000,100000").ok());
+        const auto refused = lossstudio::core::validate(config);
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.errorKey(), std::string("model.hidden"));
+        const QString message = QString::fromStdString(refused.error());
+        // Weights and biases: 785 * 1e5 + 100001 * 1e5 + 100001 (one class) = 10,078,700,001;
+        // 8 bytes each (weight and gradient) plus 8 bytes per hidden unit of a 128 batch:
+        // 80,629,600,008 + 204,800,000 bytes = 75.28 GiB.
+        QVERIFY2(message.contains(QStringLiteral("784-100000-100000-classes")),
+                 qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("1.01e+10 parameters")), qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("at least 75.3 GiB")), qPrintable(message));
+        // The paper's big MLP and a generous one pass.
+        QVERIFY(lossstudio::core::setConfigValue(config, "model.hidden", "1000,1000").ok());
+        QVERIFY(lossstudio::core::validate(config).ok());
+        QVERIFY(lossstudio::core::setConfigValue(config, "model.hidden", "8192,8192").ok());
+        QVERIFY(lossstudio::core::validate(config).ok());
+    }
+
     void defaultsRoundTripThroughJson() {
         RunConfig original;
         original.name = "x";

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "config/json_keys.h"
 #include "config/legacy_config.h"
@@ -458,6 +459,82 @@ std::string toJson(const RunConfig& config, int indent) {
     return toJsonValue(config).dump(indent);
 }
 
+namespace {
+
+/// Features of one example of the named dataset, or 1 where only the file tells (CSV): a lower
+/// bound is all the memory check below needs.
+double inputFeatures(const RunConfig& c) {
+    const std::string& d = c.data.name;
+    if (d == "mnist" || d == "fashion-mnist" || d == "kmnist") {
+        return 28.0 * 28.0;
+    }
+    if (d == "cifar10" || d == "cifar100") {
+        return 3.0 * 32.0 * 32.0;
+    }
+    if (d == "synthetic") {
+        return static_cast<double>(c.data.syntheticFeatures);
+    }
+    return 1.0;
+}
+
+/// Physical memory of this machine in bytes, or 0 where it cannot be read.
+double physicalMemoryBytes() {
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long pageSize = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && pageSize > 0) {
+        return static_cast<double>(pages) * static_cast<double>(pageSize);
+    }
+#endif
+    return 0.0;
+}
+
+std::string gib(double bytes) {
+    std::ostringstream os;
+    os.setf(std::ios::fixed);
+    os.precision(1);
+    os << bytes / (1024.0 * 1024.0 * 1024.0) << " GiB";
+    return os.str();
+}
+
+/// An MLP too big for this machine's memory, refused before anything is allocated. The estimate
+/// is a lower bound (float32 weights and their gradients, and one batch of activations with their
+/// gradients), so a model that fits is never refused.
+Status checkMlpFits(const RunConfig& c) {
+    if (c.model.name != "mlp" || c.model.hidden.empty()) {
+        return {};
+    }
+    double parameters = 0;
+    double width = inputFeatures(c);
+    double activations = 0;
+    std::ostringstream shape;
+    shape << static_cast<long long>(width);
+    for (const std::int64_t h : c.model.hidden) {
+        parameters += (width + 1.0) * static_cast<double>(h);
+        activations += static_cast<double>(h);
+        width = static_cast<double>(h);
+        shape << "-" << h;
+    }
+    parameters += width + 1.0;  // at least one class
+    shape << "-classes";
+    const double bytes =
+        4.0 * 2.0 * parameters + 4.0 * 2.0 * activations * static_cast<double>(c.batchSize);
+    const double memory = physicalMemoryBytes();
+    if (memory > 0 && bytes > memory) {
+        std::ostringstream os;
+        os.precision(3);
+        os << "makes a " << shape.str() << " MLP of " << parameters
+           << " parameters; training it needs at least " << gib(bytes)
+           << " (float32 weights, their gradients and one batch of activations), more than this "
+              "machine's "
+           << gib(memory) << " of memory: make the hidden layers smaller";
+        return keyError("model.hidden", os.str());
+    }
+    return {};
+}
+
+}  // namespace
+
 Status validate(const RunConfig& c) {
     // Every field's own type and range: re-apply its current value.
     RunConfig scratch = c;
@@ -496,7 +573,7 @@ Status validate(const RunConfig& c) {
                         "is empty; an MLP needs at least one hidden layer (use model.name "
                         "\"logistic\" for none)");
     }
-    return {};
+    return checkMlpFits(c);
 }
 
 Status setConfigValue(RunConfig& config, const std::string& key, const std::string& text) {
