@@ -15,6 +15,8 @@ PACKAGES=(
     xvfb xauth x11-apps imagemagick
     # the memcheck test (tests/ui)
     valgrind
+    # fuzzing the readers (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
+    clang libclang-rt-14-dev
     # bench/reproduce reads the store's JSON listing
     jq
     # the default dataset

@@ -196,6 +196,9 @@ private Q_SLOTS:
         QTest::newRow("bytes after gzip") << "afterGzip" << "imgs.gz"
                                           << "7 bytes after the end of the gzip data";
         QTest::newRow("short header") << "shortHeader" << "imgs" << "IDX images header";
+        // rows * cols overflowed int64 here (found by fuzz_idx_gzip) and passed the size check.
+        QTest::newRow("huge dimensions") << "hugeDimensions" << "imgs"
+                                         << "4294901761x4261478397 pixels, which cannot be right";
         QTest::newRow("trailing bytes") << "trailing" << "imgs" << "4 bytes more";
         QTest::newRow("count mismatch") << "count" << "lbls" << "holds 4 labels";
         QTest::newRow("label out of range") << "label" << "lbls"
@@ -233,6 +236,13 @@ private Q_SLOTS:
             Bytes gz = readBack(writeGzip(dir, "imgs.gz", images));
             gz.insert(gz.end(), {'t', 'r', 'a', 'i', 'l', 'e', 'r'});
             imagesPath = writeFile(dir, "imgs.gz", gz);
+        } else if (kind == "hugeDimensions") {
+            images = idxImages(3, 2, 3, kPixels);
+            const Bytes rows = {0xFF, 0xFF, 0x00, 0x01};  // 4294901761
+            const Bytes cols = {0xFE, 0x00, 0xFF, 0xFD};  // 4261478397
+            std::copy(rows.begin(), rows.end(), images.begin() + 8);
+            std::copy(cols.begin(), cols.end(), images.begin() + 12);
+            imagesPath = writeFile(dir, "imgs", images);
         } else if (kind == "shortHeader") {
             images.resize(10);
             imagesPath = writeFile(dir, "imgs", images);

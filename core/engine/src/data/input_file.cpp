@@ -123,10 +123,12 @@ Result<std::size_t> InputFile::read(void* destination, std::size_t size) {
     if (!st.gzip) {
         // The bytes buffered while looking for the gzip magic come first.
         const std::size_t buffered = std::min<std::size_t>(st.stream.avail_in, size);
-        std::memcpy(out, st.stream.next_in, buffered);
-        st.stream.next_in += buffered;
-        st.stream.avail_in -= static_cast<uInt>(buffered);
-        total = buffered;
+        if (buffered > 0) {
+            std::memcpy(out, st.stream.next_in, buffered);
+            st.stream.next_in += buffered;
+            st.stream.avail_in -= static_cast<uInt>(buffered);
+            total = buffered;
+        }
         if (total < size) {
             total += std::fread(out + total, 1, size - total, st.file);
             if (std::ferror(st.file) != 0) {

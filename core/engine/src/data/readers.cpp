@@ -102,7 +102,10 @@ Result<torch::Tensor> readIdxFile(const std::string& path, bool images) {
     const std::int64_t count = bigEndian32(header + 4);
     const std::int64_t rows = images ? bigEndian32(header + 8) : 1;
     const std::int64_t cols = images ? bigEndian32(header + 12) : 1;
-    if (images && (rows == 0 || cols == 0 || rows * cols > (std::int64_t{1} << 24))) {
+    constexpr std::int64_t kMaxPixels = std::int64_t{1} << 24;
+    // rows and cols first: each may be up to 2^32 - 1, and their product would overflow.
+    if (images && (rows == 0 || cols == 0 || rows > kMaxPixels || cols > kMaxPixels ||
+                   rows * cols > kMaxPixels)) {
         return fileError(path, "header says the images are " + std::to_string(rows) + "x" +
                                    std::to_string(cols) +
                                    " pixels, which cannot be right — the file is damaged; "
