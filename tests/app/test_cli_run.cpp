@@ -3,6 +3,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -188,6 +191,36 @@ private Q_SLOTS:
         const auto runs = lossstudio::storage::RunReader::open(db).value()->listRuns().value();
         QCOMPARE(runs.size(), 1);
         QCOMPARE(runs.first().status, lossstudio::storage::RunStatus::Failed);
+    }
+
+    // A store that cannot be written during the run (here: another process holds its write lock
+    // past the busy timeout) is reported at once and in the exit status, never swallowed.
+    void aStoreWriteFailureDuringTheRunIsReportedInTheExitStatus() {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("locked.sqlite"));
+        QVERIFY(lossstudio::storage::RunReader::open(db).ok());  // creates the store
+        const QString name = QStringLiteral("lock holder");
+        {
+            QSqlDatabase holder = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+            holder.setDatabaseName(db);
+            QVERIFY(holder.open());
+            QSqlQuery begin(holder);
+            QVERIFY2(begin.exec(QStringLiteral("BEGIN IMMEDIATE")),
+                     qPrintable(begin.lastError().text()));
+        }
+        const Outcome o =
+            runCli(QStringList{QStringLiteral("run"), QStringLiteral("-")} + kTiny +
+                   QStringList{QStringLiteral("--db"), db, QStringLiteral("--quiet")});
+        QSqlDatabase::database(name).rollback();
+        QSqlDatabase::database(name).close();
+        QSqlDatabase::removeDatabase(name);
+        QCOMPARE(o.exitCode, 5);
+        QVERIFY2(o.out.contains(QStringLiteral("status:   finished")), qPrintable(o.out));
+        QVERIFY2(o.out.contains(QStringLiteral("stored:   (not recorded)")), qPrintable(o.out));
+        QVERIFY2(o.err.contains(QStringLiteral("store error")) &&
+                     o.err.contains(QStringLiteral("locked")),
+                 qPrintable(o.err));
+        QCOMPARE(lossstudio::storage::RunReader::open(db).value()->countRuns().value(), qint64{0});
     }
 
     void stoppedRunResumesItsStoredSeries() {
