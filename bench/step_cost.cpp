@@ -1,16 +1,25 @@
-// bench/step_cost: milliseconds per training step, cross-entropy vs AdaLFL, batch 128.
+// bench/step_cost: milliseconds per training step, cross-entropy vs AdaLFL, batch 128, against
+// the limit of the hardware: for the MLPs, the step's matrix products (counted from the layer
+// shapes) timed as plain sgemm in this process; and the minor page faults per step (getrusage).
 // Prints JSON. Usage: bench_step_cost [--threads N] [--steps N] [--warmup N]
+//        bench_step_cost --end-to-end PATH/lossstudio-cli [--threads N] [--e2e-steps N]
+// The second form times real CLI runs of the big MLP on Fashion-MNIST (cross-entropy, AdaLFL;
+// no store, one evaluation at the end) and reports ms per step of the whole process.
+// LOSSSTUDIO_MALLOC=system in the environment measures with glibc's malloc defaults.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include <ATen/Parallel.h>
+#include <sys/resource.h>
 #include <torch/types.h>
 
 #include "losses/learned_loss.h"
+#include "lossstudio/core/memory.h"
 #include "lossstudio/core/torch_info.h"
 #include "methods/steps.h"
 #include "models/model.h"
@@ -21,6 +30,8 @@ using namespace lossstudio::core;
 namespace {
 
 struct Options {
+    std::string endToEnd;  ///< the CLI to run, for the end-to-end mode
+    int e2eSteps = 1000;
     int threads = 2;
     int steps = 60;
     int warmup = 10;
@@ -33,19 +44,97 @@ double median(std::vector<double> v) {
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/// Times `step` (called with the step index); returns the median over opts.steps after warm-up.
+long minorFaults() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_minflt;
+}
+
+struct Timing {
+    double ms = 0;             ///< median per step
+    double faultsPerStep = 0;  ///< minor page faults per timed step
+};
+
+/// Times `step` (called with the step index): the median over opts.steps after warm-up, and the
+/// minor page faults of the timed steps.
 template <class F>
-double timeSteps(const Options& opts, F&& step) {
+Timing timeSteps(const Options& opts, F&& step) {
     for (int i = 0; i < opts.warmup; ++i) {
         step(i);
     }
     std::vector<double> ms;
+    const long faults = minorFaults();
     for (int i = 0; i < opts.steps; ++i) {
         const auto t0 = std::chrono::steady_clock::now();
         step(opts.warmup + i);
         ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
+    return {median(ms), static_cast<double>(minorFaults() - faults) / opts.steps};
+}
+
+/// One matrix product of a step: [m x k] times [k x n].
+struct Gemm {
+    std::int64_t m, k, n;
+    double flop() const { return 2.0 * m * k * n; }
+};
+
+/// The matrix products of an MLP step on a batch of `batch`, from its layer widths (input first,
+/// classes last). Cross-entropy: each layer's forward product, its weight gradient and (except the
+/// first layer, whose input needs none) its input gradient. AdaLFL's meta step (methods::metaStep)
+/// adds the updated model's forward and backward on the meta batch and the Jacobian-vector
+/// product through the base step's backward (weight and input gradients again); the learned loss
+/// network's own products are negligible (a few thousand FLOP).
+std::vector<Gemm> mlpGemms(const std::vector<std::int64_t>& widths, std::int64_t batch,
+                           bool adalfl) {
+    std::vector<Gemm> forward, backward;
+    for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+        const std::int64_t in = widths[l], out = widths[l + 1];
+        forward.push_back({batch, in, out});
+        backward.push_back({out, batch, in});  // weight gradient
+        if (l > 0) {
+            backward.push_back({batch, out, in});  // input gradient
+        }
+    }
+    std::vector<Gemm> all = forward;
+    all.insert(all.end(), backward.begin(), backward.end());
+    if (adalfl) {
+        all.insert(all.end(), forward.begin(), forward.end());    // meta forward
+        all.insert(all.end(), backward.begin(), backward.end());  // meta backward
+        all.insert(all.end(), backward.begin(), backward.end());  // JVP through the base step
+    }
+    return all;
+}
+
+/// Median milliseconds of running `gemms` once each as float32 torch::mm (OpenBLAS sgemm).
+double timeGemms(const std::vector<Gemm>& gemms, int reps) {
+    std::vector<std::pair<torch::Tensor, torch::Tensor>> operands;
+    std::vector<torch::Tensor> outputs;
+    for (const Gemm& g : gemms) {
+        operands.emplace_back(torch::randn({g.m, g.k}), torch::randn({g.k, g.n}));
+        outputs.push_back(torch::empty({g.m, g.n}));
+    }
+    std::vector<double> ms;
+    for (int r = 0; r < reps + 3; ++r) {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (std::size_t i = 0; i < gemms.size(); ++i) {
+            torch::mm_out(outputs[i], operands[i].first, operands[i].second);
+        }
+        const double t =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
+        if (r >= 3) {
+            ms.push_back(t);
+        }
+    }
     return median(ms);
+}
+
+double totalFlop(const std::vector<Gemm>& gemms) {
+    double f = 0;
+    for (const Gemm& g : gemms) {
+        f += g.flop();
+    }
+    return f;
 }
 
 struct Case {
@@ -55,6 +144,59 @@ struct Case {
     std::vector<std::int64_t> shape;
 };
 
+/// Runs `command`, returns its wall seconds and its output (stdout).
+std::pair<double, std::string> runCommand(const std::string& command) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::string output;
+    if (FILE* pipe = popen(command.c_str(), "r")) {
+        char buffer[4096];
+        while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+            output += buffer;
+        }
+        if (pclose(pipe) != 0) {
+            output += "\n(exit status non-zero)";
+        }
+    }
+    return {std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), output};
+}
+
+/// The engine's own "time:" line of a CLI summary, in seconds (-1 when absent).
+double reportedSeconds(const std::string& output) {
+    const auto at = output.find("time:");
+    return at == std::string::npos ? -1.0 : std::atof(output.c_str() + at + 5);
+}
+
+int endToEnd(const Options& opts) {
+    double load[3] = {0, 0, 0};
+    getloadavg(load, 3);
+    std::printf(
+        "{\n  \"benchmark\": \"step_cost_end_to_end\",\n  \"cli\": \"%s\",\n"
+        "  \"threads\": %d,\n  \"steps\": %d,\n  \"load_average\": [%.2f, %.2f, %.2f],\n"
+        "  \"results\": [\n",
+        opts.endToEnd.c_str(), opts.threads, opts.e2eSteps, load[0], load[1], load[2]);
+    const char* methods[] = {"cross_entropy", "adalfl"};
+    for (int m = 0; m < 2; ++m) {
+        const std::string command =
+            "'" + opts.endToEnd + "' run - --no-store --quiet --set data.name=fashion-mnist" +
+            " --set model.name=mlp --set model.hidden=1000,1000 --set method=" + methods[m] +
+            " --set steps=" + std::to_string(opts.e2eSteps) +
+            " --set eval_interval=" + std::to_string(opts.e2eSteps) +
+            " --set threads=" + std::to_string(opts.threads) + " 2>/dev/null";
+        const auto [seconds, output] = runCommand(command);
+        const bool finished = output.find("status:   finished") != std::string::npos;
+        std::printf(
+            "    {\"method\": \"%s\", \"finished\": %s, \"process_seconds\": %.2f, "
+            "\"process_ms_per_step\": %.2f, \"engine_seconds\": %.2f, "
+            "\"engine_ms_per_step\": %.2f}%s\n",
+            methods[m], finished ? "true" : "false", seconds, 1e3 * seconds / opts.e2eSteps,
+            reportedSeconds(output), 1e3 * reportedSeconds(output) / opts.e2eSteps,
+            m == 0 ? "," : "");
+        std::fflush(stdout);
+    }
+    std::printf("  ]\n}\n");
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,7 +205,15 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--threads")) opts.threads = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--steps")) opts.steps = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--warmup")) opts.warmup = std::atoi(argv[i + 1]);
+        if (!std::strcmp(argv[i], "--end-to-end"))
+            opts.endToEnd = argv[i + 1];
+        if (!std::strcmp(argv[i], "--e2e-steps"))
+            opts.e2eSteps = std::atoi(argv[i + 1]);
     }
+    if (!opts.endToEnd.empty()) {
+        return endToEnd(opts);
+    }
+    const std::string allocator = configureAllocator();
     at::set_num_threads(opts.threads);
     torch::manual_seed(0);
     const std::vector<Case> cases = {
@@ -75,10 +225,15 @@ int main(int argc, char** argv) {
     const std::int64_t poolSize = 4096;
     const int classes = 10;
 
-    std::printf("{\n  \"benchmark\": \"step_cost\",\n  \"threads\": %d,\n  \"batch\": %lld,\n"
-                "  \"steps_timed\": %d,\n  \"warmup\": %d,\n  \"blas\": \"%s\",\n  \"results\": [\n",
-                opts.threads, static_cast<long long>(opts.batch), opts.steps, opts.warmup,
-                blasDescription().c_str());
+    double load[3] = {0, 0, 0};
+    getloadavg(load, 3);
+    std::printf(
+        "{\n  \"benchmark\": \"step_cost\",\n  \"threads\": %d,\n  \"batch\": %lld,\n"
+        "  \"steps_timed\": %d,\n  \"warmup\": %d,\n  \"blas\": \"%s\",\n"
+        "  \"allocator\": \"%s\",\n  \"load_average\": [%.2f, %.2f, %.2f],\n"
+        "  \"results\": [\n",
+        opts.threads, static_cast<long long>(opts.batch), opts.steps, opts.warmup,
+        blasDescription().c_str(), allocator.c_str(), load[0], load[1], load[2]);
     for (std::size_t c = 0; c < cases.size(); ++c) {
         const Case& k = cases[c];
         std::vector<std::int64_t> poolShape = {poolSize};
@@ -100,27 +255,50 @@ int main(int argc, char** argv) {
 
         auto ceModel = std::move(models::makeModel(mc, k.shape, classes, gen)).value();
         auto ceOpt = train::Optimizer::create(oc);
-        const double ce = timeSteps(opts, [&](int i) {
-            methods::crossEntropyStep(*ceModel, *ceOpt, 0.01, batchAt(i, 0));
-        });
+        const Timing ce = timeSteps(
+            opts, [&](int i) { methods::crossEntropyStep(*ceModel, *ceOpt, 0.01, batchAt(i, 0)); });
 
         auto model = std::move(models::makeModel(mc, k.shape, classes, gen)).value();
         auto opt = train::Optimizer::create(oc);
         losses::LearnedLoss loss(LossNetConfig{}, "smooth_leaky_relu");
         loss.reset(gen);
         auto metaOpt = train::Optimizer::create(metaConfig);
-        const double ada = timeSteps(opts, [&](int i) {
+        const Timing ada = timeSteps(opts, [&](int i) {
             methods::metaStep(*model, *opt, 0.01, loss, *metaOpt, 1e-3, batchAt(i, 0), batchAt(i, 1));
         });
         // The straightforward meta-gradient alone (create_graph + double-backward), for reference.
-        const double naiveMeta = timeSteps(opts, [&](int i) {
+        const Timing naiveMeta = timeSteps(opts, [&](int i) {
             methods::referenceMetaGradient(*model, *opt, 0.01, loss, batchAt(i, 0), batchAt(i, 1));
         });
-        std::printf("    {\"model\": \"%s\", \"parameters\": %lld, \"cross_entropy_ms\": %.3f, "
-                    "\"adalfl_ms\": %.3f, \"ratio_adalfl_over_ce\": %.3f, "
-                    "\"double_backward_meta_gradient_only_ms\": %.3f}%s\n",
-                    k.name.c_str(), static_cast<long long>(model->parameterCount()), ce, ada,
-                    ada / ce, naiveMeta, c + 1 < cases.size() ? "," : "");
+        std::string roofline = "null";
+        if (k.model == "mlp") {
+            std::vector<std::int64_t> widths = {784};
+            widths.insert(widths.end(), k.hidden.begin(), k.hidden.end());
+            widths.push_back(classes);
+            const auto ceGemms = mlpGemms(widths, opts.batch, false);
+            const auto adaGemms = mlpGemms(widths, opts.batch, true);
+            const double ceLimit = timeGemms(ceGemms, opts.steps);
+            const double adaLimit = timeGemms(adaGemms, opts.steps);
+            char buffer[512];
+            std::snprintf(buffer, sizeof buffer,
+                          "{\"cross_entropy_gflop\": %.3f, \"adalfl_gflop\": %.3f, "
+                          "\"cross_entropy_sgemm_ms\": %.3f, \"adalfl_sgemm_ms\": %.3f, "
+                          "\"sgemm_gflops\": %.1f, \"cross_entropy_fraction_of_limit\": %.3f, "
+                          "\"adalfl_fraction_of_limit\": %.3f}",
+                          totalFlop(ceGemms) * 1e-9, totalFlop(adaGemms) * 1e-9, ceLimit, adaLimit,
+                          totalFlop(adaGemms) * 1e-6 / adaLimit, ceLimit / ce.ms,
+                          adaLimit / ada.ms);
+            roofline = buffer;
+        }
+        std::printf(
+            "    {\"model\": \"%s\", \"parameters\": %lld, \"cross_entropy_ms\": %.3f, "
+            "\"adalfl_ms\": %.3f, \"ratio_adalfl_over_ce\": %.3f, "
+            "\"double_backward_meta_gradient_only_ms\": %.3f, "
+            "\"cross_entropy_minor_faults_per_step\": %.1f, "
+            "\"adalfl_minor_faults_per_step\": %.1f, \"roofline\": %s}%s\n",
+            k.name.c_str(), static_cast<long long>(model->parameterCount()), ce.ms, ada.ms,
+            ada.ms / ce.ms, naiveMeta.ms, ce.faultsPerStep, ada.faultsPerStep, roofline.c_str(),
+            c + 1 < cases.size() ? "," : "");
         std::fflush(stdout);
     }
     std::printf("  ]\n}\n");

@@ -6,6 +6,7 @@
 #include <c10/util/Exception.h>
 #include <torch/serialize/input-archive.h>
 
+#include "lossstudio/core/memory.h"
 #include "lossstudio/core/torch_info.h"
 #include "train/engine.h"
 #include "train/loss_shape.h"
@@ -56,6 +57,7 @@ Fault faultBefore(Phase phase, std::int64_t step) {
 
 Finished Trainer::run(const RunConfig& config, Observer& observer, RunControl& control,
                       const std::string& checkpoint) {
+    configureAllocator();  // before the run's first tensor: the step stays free of page faults
     if (Status valid = validate(config); !valid) {
         Finished f;
         f.status = RunStatus::Failed;
@@ -88,6 +90,7 @@ Result<std::string> Trainer::describeCheckpoint(const std::string& checkpoint) {
 }
 
 Engine libtorchEngine() {
+    configureAllocator();
     Engine engine;
     engine.run = [](const RunConfig& config, Observer& observer, RunControl& control,
                     const std::string& checkpoint) {
