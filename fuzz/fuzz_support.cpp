@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <ATen/Parallel.h>
+
 namespace lossstudio::fuzz {
 
 const std::string& scratchFolder() {
@@ -111,3 +113,10 @@ void expectClearError(const std::string& error, const std::string& mustName) {
 }
 
 }  // namespace lossstudio::fuzz
+
+// One thread for LibTorch's kernels: the inputs are tiny, and waking a thread pool for each of
+// them cost more than the parsing being fuzzed.
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+    at::set_num_threads(1);
+    return 0;
+}
