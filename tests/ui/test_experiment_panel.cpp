@@ -4,8 +4,11 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QWheelEvent>
 #include <QtTest>
 
 #include <lossstudio/core/run_config.h>
@@ -54,6 +57,46 @@ private Q_SLOTS:
     void initTestCase() {
         // Validity of the default experiment must not depend on this machine's data packages.
         qputenv("LOSSSTUDIO_FASHION_MNIST", m_fakeFashion.path().toUtf8());
+    }
+
+    // Scrolling the form with the wheel over a combo box changed the model from MLP to WRN-16-8
+    // (issue 23): an editor without focus leaves the wheel to the form's scroll area.
+    void theWheelScrollsTheFormNotAnUnfocusedEditor() {
+        ExperimentPanel panel;
+        panel.resize(360, 300);  // short: the form scrolls
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        auto* scroll = panel.findChild<QScrollArea*>();
+        QVERIFY(scroll != nullptr);
+        auto* model = qobject_cast<QComboBox*>(panel.editor(QStringLiteral("model.name")));
+        auto* batchSize = qobject_cast<QSpinBox*>(panel.editor(QStringLiteral("batch_size")));
+        QVERIFY(model != nullptr && batchSize != nullptr);
+        const int modelIndex = model->currentIndex();
+        const int batch = batchSize->value();
+        auto wheel = [](QWidget* target) {
+            const QPointF at(target->width() / 2.0, target->height() / 2.0);
+            QWheelEvent event(at, target->mapToGlobal(at), QPoint(), QPoint(0, -120), Qt::NoButton,
+                              Qt::NoModifier, Qt::NoScrollPhase, false);
+            QApplication::sendEvent(target, &event);
+        };
+        for (QWidget* editor : {static_cast<QWidget*>(model), static_cast<QWidget*>(batchSize)}) {
+            QVERIFY(!editor->hasFocus());
+            const int scrolled = scroll->verticalScrollBar()->value();
+            wheel(editor);
+            QVERIFY2(
+                scroll->verticalScrollBar()->value() > scrolled,
+                qPrintable(editor->objectName() + QStringLiteral(": the form did not scroll")));
+            QCOMPARE(editor->focusPolicy(), Qt::StrongFocus);
+        }
+        QCOMPARE(model->currentIndex(), modelIndex);
+        QCOMPARE(batchSize->value(), batch);
+        QCOMPARE(QString::fromStdString(panel.config().model.name),
+                 model->currentData().toString());
+        // Picked (focused), the wheel changes the value as usual.
+        batchSize->setFocus();
+        QTRY_VERIFY(batchSize->hasFocus());
+        wheel(batchSize);
+        QVERIFY(batchSize->value() != batch);
     }
 
     void everyConfigKeyHasAnEditorShowingTheDefault() {

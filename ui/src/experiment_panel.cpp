@@ -21,6 +21,7 @@
 #include <lossstudio/core/version.h>
 
 #include "lossstudio/ui/config_io.h"
+#include "wheel_guard.h"
 
 namespace lossstudio::ui {
 namespace {
@@ -201,6 +202,8 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     m_presetCombo->setObjectName(QStringLiteral("presetCombo"));
     m_presetCombo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_presetCombo->setMinimumContentsLength(16);
+    m_wheelGuard = new WheelGuard(this);
+    m_wheelGuard->guard(m_presetCombo);
     m_presetCombo->addItem(tr("(custom)"), QString());
     for (const Preset& preset : m_presets) {
         m_presetCombo->addItem(preset.title, preset.id);
@@ -371,6 +374,7 @@ QWidget* ExperimentPanel::makeEditor(Field& f) {
                 }
                 connect(combo, &QComboBox::currentIndexChanged, this,
                         [this, key]() { onEdited(key); });
+                m_wheelGuard->guard(combo);
                 editor = combo;
                 break;
             }
@@ -398,6 +402,7 @@ QWidget* ExperimentPanel::makeEditor(Field& f) {
                     spin->setSpecialValueText(tr("last column"));
                 }
                 connect(spin, &QSpinBox::valueChanged, this, [this, key]() { onEdited(key); });
+                m_wheelGuard->guard(spin);
                 editor = spin;
             } else {
                 // Ranges beyond int (steps, seeds, intervals): typed, checked by setConfigValue.

@@ -17,6 +17,8 @@ class QVBoxLayout;
 
 namespace lossstudio::ui {
 
+class WheelGuard;
+
 /// The experiment form: one editor per key of core::configFields() (type, range, choices and
 /// description taken from there), grouped as the JSON is, with presets, JSON load / save and
 /// inline validation. Every edit goes through core::setConfigValue, then core::validate and a
@@ -95,6 +97,7 @@ private:
     std::map<std::string, QString> m_errors;      ///< every error shown, by key
     QVector<Preset> m_presets;
     QComboBox* m_presetCombo = nullptr;
+    WheelGuard* m_wheelGuard = nullptr;  ///< editors ignore the wheel unless focused
     QLabel* m_presetDescription = nullptr;
     QCheckBox* m_advanced = nullptr;
     QWidget* m_form = nullptr;
