@@ -241,10 +241,16 @@ private Q_SLOTS:
                 QTest::qWait(20);
             }
             if (reader) {
-                QVERIFY(reader->waitForFinished(60000));
+                // (waitForFinished is false for a process that has already ended.)
+                QVERIFY(reader->state() == QProcess::NotRunning || reader->waitForFinished(60000));
+                QVERIFY2(reader->exitStatus() == QProcess::NormalExit && reader->exitCode() == 0,
+                         qPrintable(QStringLiteral("round %1: the last reader failed: %2")
+                                        .arg(round)
+                                        .arg(QString::fromUtf8(reader->readAllStandardError()))));
             }
             for (Member& m : members) {
-                m.process->waitForFinished(60000);
+                QVERIFY(m.process->state() == QProcess::NotRunning ||
+                        m.process->waitForFinished(60000));
                 m.out += QString::fromUtf8(m.process->readAllStandardOutput());
                 m.err += QString::fromUtf8(m.process->readAllStandardError());
             }
