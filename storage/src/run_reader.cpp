@@ -1027,6 +1027,19 @@ Status RunReader::deleteRuns(const QVector<qint64>& runIds) {
     return transaction.commit();
 }
 
+Result<qint64> RunReader::dataVersion() {
+    auto q = m_impl->run(QStringLiteral("PRAGMA data_version"), {},
+                         QStringLiteral("checking the store for changes"));
+    if (!q) {
+        return q.takeError();
+    }
+    if (!q.value().next()) {
+        return Error{ErrorCode::Failed,
+                     QStringLiteral("checking the store for changes: no data_version")};
+    }
+    return q.value().value(0).toLongLong();
+}
+
 Result<QString> RunReader::integrityCheck() {
     auto q = m_impl->run(QStringLiteral("PRAGMA integrity_check"), {},
                          QStringLiteral("checking integrity"));

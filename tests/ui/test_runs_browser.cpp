@@ -201,6 +201,43 @@ private Q_SLOTS:
         QVERIFY(browser.statusFilter()->findData(QStringLiteral("diverged")) > 0);
     }
 
+    // Runs another process records appear without Refresh, the selection kept (issue 23).
+    void runsOtherWritersCommitAppearWithoutRefresh() {
+        const QString path = m_dir.filePath(QStringLiteral("watched.sqlite"));
+        auto add = [&](const QString& name) {
+            auto writer = storage::RunWriter::open(path);  // its own connection, as a CLI's
+            QVERIFY2(writer.ok(), qPrintable(writer.error()));
+            storage::NewRun run;
+            run.name = name;
+            QVERIFY(writer.value()->createRun(run).ok());
+            QVERIFY(writer.value()->finishRun(storage::RunStatus::Finished));
+        };
+        add(QStringLiteral("first"));
+        add(QStringLiteral("second"));
+        ui::StoreSession session;
+        QVERIFY(session.open(path).ok());
+        ui::RunsBrowser browser(&session);
+        browser.setWatchInterval(50);
+        browser.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&browser));
+        QCOMPARE(browser.model()->rowCount(), 2);
+        const qint64 second = browser.model()->runId(0);
+        browser.selectRuns({second});
+        add(QStringLiteral("from the CLI"));
+        QTRY_COMPARE(browser.model()->rowCount(), 3);
+        QCOMPARE(browser.model()->data(browser.model()->index(0, RunTableModel::Name)).toString(),
+                 QStringLiteral("from the CLI"));
+        QCOMPARE(browser.selectedRunIds(), QVector<qint64>{second});
+        // Hidden, it waits: shown again, it is up to date at once.
+        browser.hide();
+        add(QStringLiteral("while hidden"));
+        QTest::qWait(200);
+        QCOMPARE(browser.model()->rowCount(), 3);
+        browser.show();
+        QCOMPARE(browser.model()->rowCount(), 4);
+        QCOMPARE(browser.selectedRunIds(), QVector<qint64>{second});
+    }
+
     void pagesAreFetchedAsTheViewNeedsThem() {
         ui::StoreSession session;
         QVERIFY(session.open(m_path).ok());

@@ -259,6 +259,14 @@ RunsBrowser::RunsBrowser(StoreSession* session, QWidget* parent)
         buildFilterValues();
     });
     connect(session, &StoreSession::runsChanged, this, &RunsBrowser::refresh);
+    connect(session, &StoreSession::storeChanged, this, [this]() {
+        m_stale = false;
+        noteDataVersion();
+    });
+    m_watchTimer.setInterval(1000);
+    connect(&m_watchTimer, &QTimer::timeout, this, &RunsBrowser::checkForChanges);
+    noteDataVersion();
+    m_watchTimer.start();
 
     m_storeLabel->setText(session->isOpen() ? tr("Store: %1").arg(session->path())
                                             : tr("No run store is open."));
@@ -340,7 +348,14 @@ void RunsBrowser::sortBy(int column, Qt::SortOrder order) {
     selectRuns(selected);
 }
 
+void RunsBrowser::noteDataVersion() {
+    storage::RunReader* reader = m_session->reader();
+    const auto version = reader != nullptr ? reader->dataVersion() : storage::Result<qint64>(-1);
+    m_dataVersion = version ? version.value() : -1;
+}
+
 void RunsBrowser::refresh() {
+    noteDataVersion();  // what this refresh reads: the watch need not refresh for it again
     const QVector<qint64> selected = selectedRunIds();
     const qint64 current = currentRunId();
     buildFilterValues();
@@ -352,6 +367,38 @@ void RunsBrowser::refresh() {
     }
     updateDetails();
     updateActions();
+}
+
+void RunsBrowser::setWatchInterval(int ms) {
+    m_watchTimer.setInterval(ms);
+}
+
+void RunsBrowser::checkForChanges() {
+    storage::RunReader* reader = m_session->reader();
+    if (reader == nullptr || m_jobThread != nullptr) {
+        return;  // a job's end refreshes anyway
+    }
+    const auto version = reader->dataVersion();
+    if (!version) {
+        return;  // a busy or vanished store: the next tick, or the user's Refresh, will say
+    }
+    if (version.value() == m_dataVersion) {
+        return;
+    }
+    if (isVisible()) {
+        refresh();
+    } else {
+        m_dataVersion = version.value();
+        m_stale = true;
+    }
+}
+
+void RunsBrowser::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (m_stale) {
+        m_stale = false;
+        refresh();
+    }
 }
 
 QVector<qint64> RunsBrowser::selectedRunIds() const {

@@ -103,6 +103,9 @@ public:
 
     /// `PRAGMA integrity_check`: "ok" for a healthy file.
     Result<QString> integrityCheck();
+    /// SQLite's `PRAGMA data_version`: changes whenever another connection (of this process or
+    /// another) commits to the store; cheap enough to poll. For noticing other writers.
+    Result<qint64> dataVersion();
 
 private:
     class Impl;

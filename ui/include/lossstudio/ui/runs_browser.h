@@ -55,8 +55,12 @@ public:
     QComboBox* statusFilter() const { return m_status; }
     QComboBox* tagFilter() const { return m_tag; }
 
-    /// Re-reads the store (runs, filter values), keeping the selected runs selected.
+    /// Re-reads the store (runs, filter values), keeping the selected runs selected. Also done by
+    /// itself about once a second (watchInterval) when another connection committed to the store,
+    /// while the browser is visible (else when it is next shown).
     void refresh();
+    /// How often the store is checked for other writers' commits (ms; default 1000).
+    void setWatchInterval(int ms);
     /// Applies the search text and the filter boxes now (typing applies them after 200 ms).
     void applyFilter();
     /// Sorts by a column (what a header click does); unsortable columns are ignored.
@@ -90,6 +94,9 @@ public:
     /// Whether resuming can start now (no run active and the app can load resume plans).
     void setResumeAvailable(bool available, const QString& reason = {});
 
+protected:
+    void showEvent(QShowEvent* event) override;
+
 Q_SIGNALS:
     void openRequested(qint64 runId);
     void resumeRequested(qint64 runId);
@@ -106,6 +113,8 @@ private:
     void buildFilterValues();
     void updateDetails();
     void updateActions();
+    void checkForChanges();
+    void noteDataVersion();
     void exportSelected();
     /// Runs `work` on a worker thread with its own connection to the open store (in `mode`),
     /// then `done` with its error (empty on success) on the GUI thread. One job at a time; false
@@ -139,6 +148,11 @@ private:
     QThread* m_jobThread = nullptr;  ///< the export or delete running, if any (joined at its end)
     QPushButton* m_delete = nullptr;
     QTimer m_searchTimer;
+    /// Polls the store's data_version: runs other processes (a CLI run, a merge) or the studio's
+    /// own recorder commit appear without Refresh, the selection kept.
+    QTimer m_watchTimer;
+    qint64 m_dataVersion = -1;  ///< as of the last refresh (-1: no store)
+    bool m_stale = false;       ///< changed while hidden: refresh when shown
     bool m_resumeAvailable = false;
     QString m_resumeReason;
     qint64 m_detailsRun = 0;
