@@ -373,7 +373,7 @@ int runCommand(const QStringList& args) {
         return 1;
     }
     if (config.name.empty()) {
-        config.name = core::defaultRunName(config);
+        config.name = core::uniqueRunName(config);
     }
 
     core::RunControl control;

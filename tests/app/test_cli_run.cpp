@@ -223,6 +223,25 @@ private Q_SLOTS:
         QCOMPARE(lossstudio::storage::RunReader::open(db).value()->countRuns().value(), qint64{0});
     }
 
+    // Two runs of one config were both "adalfl-mlp-synthetic-s0" in the Runs tab (issue 23).
+    void twoRunsOfOneConfigGetDistinctNames() {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("names.sqlite"));
+        const QStringList run = QStringList{QStringLiteral("run"), QStringLiteral("-")} + kTiny +
+                                QStringList{QStringLiteral("--db"), db, QStringLiteral("--quiet")};
+        for (int i = 0; i < 2; ++i) {
+            const Outcome o = runCli(run);
+            QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+        }
+        const auto runs = lossstudio::storage::RunReader::open(db).value()->listRuns().value();
+        QCOMPARE(runs.size(), 2);
+        QVERIFY2(runs[0].name != runs[1].name, qPrintable(runs[0].name));
+        for (const auto& r : runs) {
+            QVERIFY2(r.name.startsWith(QStringLiteral("adalfl-mlp-synthetic-s0-")),
+                     qPrintable(r.name));
+        }
+    }
+
     void stoppedRunResumesItsStoredSeries() {
         QTemporaryDir dir;
         const QString db = dir.filePath(QStringLiteral("runs.sqlite"));

@@ -11,6 +11,19 @@ class TestConfig final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // Two runs of one config got the same default name (issue 23): new runs get a suffix.
+    void newRunsOfOneConfigGetDistinctReadableNames() {
+        lossstudio::core::RunConfig config;
+        const std::string base = lossstudio::core::defaultRunName(config);
+        QCOMPARE(base, std::string("adalfl-mlp-fashion-mnist-s0"));
+        const std::string a = lossstudio::core::uniqueRunName(config);
+        const std::string b = lossstudio::core::uniqueRunName(config);
+        QCOMPARE(a.substr(0, base.size() + 1), base + "-");
+        QCOMPARE(a.size(), base.size() + 7);  // "-" and six hex digits
+        QVERIFY(a.find_first_not_of("0123456789abcdef", base.size() + 1) == std::string::npos);
+        QVERIFY2(a != b, a.c_str());
+    }
+
     // An MLP that cannot fit in memory is refused at validation, naming the key and the
     // estimate, instead of failing inside LibTorch's allocator (issue 18).
     void anMlpTooBigForMemoryIsRefusedNamingTheKey() {

@@ -143,7 +143,7 @@ bool EngineController::start(const core::RunConfig& config, const StartOptions& 
     m_config = config;
     m_options = options;
     if (m_config.name.empty()) {
-        m_config.name = core::defaultRunName(m_config);
+        m_config.name = core::uniqueRunName(m_config);
     }
     m_finished = core::Finished{};
     m_haveFinished = false;

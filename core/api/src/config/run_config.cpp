@@ -2,12 +2,15 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
+#include <mutex>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 
@@ -693,6 +696,20 @@ std::string resolvedLossActivation(const RunConfig& config) {
 std::string defaultRunName(const RunConfig& config) {
     return config.method + "-" + config.model.name + "-" + config.data.name + "-s" +
            std::to_string(config.seed);
+}
+
+std::string uniqueRunName(const RunConfig& config) {
+    static std::mutex mutex;
+    static std::mt19937_64 random{std::random_device{}()};
+    std::uint64_t bits = 0;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        bits = random();
+    }
+    char suffix[8];
+    std::snprintf(suffix, sizeof suffix, "%06llx",
+                  static_cast<unsigned long long>(bits & 0xFFFFFFu));
+    return defaultRunName(config) + "-" + suffix;
 }
 
 }  // namespace lossstudio::core

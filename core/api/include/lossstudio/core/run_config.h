@@ -176,5 +176,8 @@ std::string configHash(const RunConfig& config);
 std::string resolvedLossActivation(const RunConfig& config);
 /// The ones a human wants in a run's name: "adalfl-mlp-fashion-mnist-s0".
 std::string defaultRunName(const RunConfig& config);
+/// defaultRunName plus a short random suffix ("adalfl-mlp-fashion-mnist-s0-3fa9c2"): the name a
+/// new run gets when the user gave none, so that two runs of one config never share a name.
+std::string uniqueRunName(const RunConfig& config);
 
 }  // namespace lossstudio::core
