@@ -24,9 +24,14 @@ std::string configureOnce() {
 #if defined(__GLIBC__)
     const bool mmap = mallopt(M_MMAP_THRESHOLD, kMmapThreshold) == 1;
     const bool trim = mallopt(M_TRIM_THRESHOLD, kTrimThreshold) == 1;
-    if (mmap && trim) {
+    // One arena for every thread: a thread's own arena is made of heaps of at most 64 MiB that
+    // are unmapped as soon as they are empty, whatever the trim threshold, so the engine thread's
+    // step would fault its memory in again every time. Threads that allocated before this call
+    // keep the arena they have; the engine's threads start later.
+    const bool arenas = mallopt(M_ARENA_MAX, 1) == 1;
+    if (mmap && trim && arenas) {
         return "glibc malloc: mmap threshold " + std::to_string(kMmapThreshold / kMiB) +
-               " MiB, trim threshold " + std::to_string(kTrimThreshold / kMiB) + " MiB";
+               " MiB, trim threshold " + std::to_string(kTrimThreshold / kMiB) + " MiB, one arena";
     }
     return "glibc malloc: mallopt refused the thresholds; freed memory may go back to the kernel";
 #else
