@@ -1,11 +1,15 @@
 // bench/step_cost: milliseconds per training step, cross-entropy vs AdaLFL, batch 128, against
 // the limit of the hardware: for the MLPs, the step's matrix products (counted from the layer
 // shapes) timed as plain sgemm in this process; and the minor page faults per step (getrusage).
-// Prints JSON. Usage: bench_step_cost [--threads N] [--steps N] [--warmup N]
+// Prints JSON. Usage: bench_step_cost [--threads N] [--steps N] [--warmup N] [--thread worker]
+// (--thread worker: every step runs on a thread of its own, as in the studio's engine thread).
 //        bench_step_cost --end-to-end PATH/lossstudio-cli [--threads N] [--e2e-steps N]
+//                        [--repeats N] [--reference bench/reference/pytorch_reference.py]
 // The second form times real CLI runs of the big MLP on Fashion-MNIST (cross-entropy, AdaLFL
-// online steps only: no Phase A; no store, one evaluation at the end) and reports ms per step of
-// the whole process and of the engine's own clock (which starts after start-up).
+// online steps only: no Phase A; no store, evaluations at steps 0 and N) and reports ms per step
+// of the whole process and of the engine's own clock (which starts after start-up), each run and
+// the median over --repeats. With --reference it runs the independent PyTorch implementation's
+// end-to-end mode after each CLI run (interleaved) and reports its training loop's ms per step.
 // LOSSSTUDIO_MALLOC=system in the environment measures with glibc's malloc defaults.
 #include <algorithm>
 #include <chrono>
@@ -13,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <ATen/Parallel.h>
@@ -20,6 +25,7 @@
 #include <torch/types.h>
 
 #include "losses/learned_loss.h"
+#include "losses/taylor_loss.h"
 #include "lossstudio/core/memory.h"
 #include "lossstudio/core/torch_info.h"
 #include "methods/steps.h"
@@ -32,7 +38,10 @@ namespace {
 
 struct Options {
     std::string endToEnd;  ///< the CLI to run, for the end-to-end mode
+    std::string reference;  ///< the Python reference script, run interleaved with the CLI
     int e2eSteps = 1000;
+    int repeats = 1;
+    bool worker = false;  ///< --thread worker: time the steps on a thread of their own
     int threads = 2;
     int steps = 60;
     int warmup = 10;
@@ -167,54 +176,94 @@ double reportedSeconds(const std::string& output) {
     return at == std::string::npos ? -1.0 : std::atof(output.c_str() + at + 5);
 }
 
+/// The number after `"key": ` in JSON text (-1 when absent).
+double jsonNumber(const std::string& text, const std::string& key) {
+    const auto at = text.find("\"" + key + "\": ");
+    return at == std::string::npos ? -1.0 : std::atof(text.c_str() + at + key.size() + 4);
+}
+
+std::string fixed(double v) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.2f", v);
+    return buffer;
+}
+
+/// One method's end-to-end times, one entry per repeat (ms per step).
+struct EndToEnd {
+    std::vector<double> engineMs, processMs, referenceMs;
+    bool finished = true;
+};
+
+std::string list(const std::vector<double>& v) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        out += (i ? ", " : "") + fixed(v[i]);
+    }
+    return out + "]";
+}
+
 int endToEnd(const Options& opts) {
     double load[3] = {0, 0, 0};
     getloadavg(load, 3);
     std::printf(
         "{\n  \"benchmark\": \"step_cost_end_to_end\",\n  \"cli\": \"%s\",\n"
-        "  \"threads\": %d,\n  \"steps\": %d,\n  \"load_average\": [%.2f, %.2f, %.2f],\n"
-        "  \"results\": [\n",
-        opts.endToEnd.c_str(), opts.threads, opts.e2eSteps, load[0], load[1], load[2]);
+        "  \"reference\": \"%s\",\n  \"threads\": %d,\n  \"steps\": %d,\n"
+        "  \"repeats\": %d,\n  \"load_average_start\": [%.2f, %.2f, %.2f],\n",
+        opts.endToEnd.c_str(), opts.reference.c_str(), opts.threads, opts.e2eSteps, opts.repeats,
+        load[0], load[1], load[2]);
     const char* methods[] = {"cross_entropy", "adalfl"};
+    EndToEnd results[2];
+    const double steps = opts.e2eSteps;
+    // Interleaved (CE, reference CE, AdaLFL, reference AdaLFL, then again): a slow spell of the
+    // shared machine hits both implementations alike.
+    for (int r = 0; r < opts.repeats; ++r) {
+        for (int m = 0; m < 2; ++m) {
+            const std::string command =
+                "'" + opts.endToEnd + "' run - --no-store --quiet --set data.name=fashion-mnist" +
+                " --set model.name=mlp --set model.hidden=1000,1000 --set meta.init_steps=0" +
+                " --set method=" + methods[m] + " --set steps=" + std::to_string(opts.e2eSteps) +
+                " --set eval_interval=" + std::to_string(opts.e2eSteps) +
+                " --set threads=" + std::to_string(opts.threads) + " 2>/dev/null";
+            const auto [seconds, output] = runCommand(command);
+            results[m].finished &= output.find("status:   finished") != std::string::npos;
+            results[m].processMs.push_back(1e3 * seconds / steps);
+            results[m].engineMs.push_back(1e3 * reportedSeconds(output) / steps);
+            if (!opts.reference.empty()) {
+                const auto [refSeconds, refOutput] =
+                    runCommand("/usr/bin/python3 '" + opts.reference + "' e2e --method " +
+                               methods[m] + " --threads " + std::to_string(opts.threads) +
+                               " --e2e-steps " + std::to_string(opts.e2eSteps) + " 2>/dev/null");
+                results[m].referenceMs.push_back(jsonNumber(refOutput, "ms_per_step"));
+            }
+        }
+    }
+    getloadavg(load, 3);
+    std::printf("  \"load_average_end\": [%.2f, %.2f, %.2f],\n  \"results\": [\n", load[0], load[1],
+                load[2]);
     for (int m = 0; m < 2; ++m) {
-        const std::string command =
-            "'" + opts.endToEnd + "' run - --no-store --quiet --set data.name=fashion-mnist" +
-            " --set model.name=mlp --set model.hidden=1000,1000 --set meta.init_steps=0" +
-            " --set method=" + methods[m] +
-            " --set steps=" + std::to_string(opts.e2eSteps) +
-            " --set eval_interval=" + std::to_string(opts.e2eSteps) +
-            " --set threads=" + std::to_string(opts.threads) + " 2>/dev/null";
-        const auto [seconds, output] = runCommand(command);
-        const bool finished = output.find("status:   finished") != std::string::npos;
+        const EndToEnd& e = results[m];
         std::printf(
-            "    {\"method\": \"%s\", \"finished\": %s, \"process_seconds\": %.2f, "
-            "\"process_ms_per_step\": %.2f, \"engine_seconds\": %.2f, "
-            "\"engine_ms_per_step\": %.2f}%s\n",
-            methods[m], finished ? "true" : "false", seconds, 1e3 * seconds / opts.e2eSteps,
-            reportedSeconds(output), 1e3 * reportedSeconds(output) / opts.e2eSteps,
-            m == 0 ? "," : "");
-        std::fflush(stdout);
+            "    {\"method\": \"%s\", \"finished\": %s, \"engine_ms_per_step\": %s, "
+            "\"process_ms_per_step\": %s, \"median_engine_ms_per_step\": %.2f, "
+            "\"median_process_ms_per_step\": %.2f",
+            methods[m], e.finished ? "true" : "false", list(e.engineMs).c_str(),
+            list(e.processMs).c_str(), median(e.engineMs), median(e.processMs));
+        if (!e.referenceMs.empty()) {
+            std::printf(
+                ", \"reference_ms_per_step\": %s, \"median_reference_ms_per_step\": %.2f, "
+                "\"reference_over_engine\": %.3f",
+                list(e.referenceMs).c_str(), median(e.referenceMs),
+                median(e.referenceMs) / median(e.engineMs));
+        }
+        std::printf("}%s\n", m == 0 ? "," : "");
     }
     std::printf("  ]\n}\n");
-    return 0;
+    return results[0].finished && results[1].finished ? 0 : 1;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    Options opts;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--threads")) opts.threads = std::atoi(argv[i + 1]);
-        if (!std::strcmp(argv[i], "--steps")) opts.steps = std::atoi(argv[i + 1]);
-        if (!std::strcmp(argv[i], "--warmup")) opts.warmup = std::atoi(argv[i + 1]);
-        if (!std::strcmp(argv[i], "--end-to-end"))
-            opts.endToEnd = argv[i + 1];
-        if (!std::strcmp(argv[i], "--e2e-steps"))
-            opts.e2eSteps = std::atoi(argv[i + 1]);
-    }
-    if (!opts.endToEnd.empty()) {
-        return endToEnd(opts);
-    }
+int stepCosts(const Options& opts) {
     const std::string allocator = configureAllocator();
     at::set_num_threads(opts.threads);
     torch::manual_seed(0);
@@ -232,10 +281,11 @@ int main(int argc, char** argv) {
     std::printf(
         "{\n  \"benchmark\": \"step_cost\",\n  \"threads\": %d,\n  \"batch\": %lld,\n"
         "  \"steps_timed\": %d,\n  \"warmup\": %d,\n  \"blas\": \"%s\",\n"
-        "  \"allocator\": \"%s\",\n  \"load_average\": [%.2f, %.2f, %.2f],\n"
-        "  \"results\": [\n",
+        "  \"allocator\": \"%s\",\n  \"thread\": \"%s\",\n"
+        "  \"load_average\": [%.2f, %.2f, %.2f],\n  \"results\": [\n",
         opts.threads, static_cast<long long>(opts.batch), opts.steps, opts.warmup,
-        blasDescription().c_str(), allocator.c_str(), load[0], load[1], load[2]);
+        blasDescription().c_str(), allocator.c_str(), opts.worker ? "worker" : "main", load[0],
+        load[1], load[2]);
     for (std::size_t c = 0; c < cases.size(); ++c) {
         const Case& k = cases[c];
         std::vector<std::int64_t> poolShape = {poolSize};
@@ -268,6 +318,22 @@ int main(int argc, char** argv) {
         const Timing ada = timeSteps(opts, [&](int i) {
             methods::metaStep(*model, *opt, 0.01, loss, *metaOpt, 1e-3, batchAt(i, 0), batchAt(i, 1));
         });
+        // ML3's and AdaLFL's offline phase: a fresh model for every meta step (Engine::step).
+        auto offlineModel = std::move(models::makeModel(mc, k.shape, classes, gen)).value();
+        auto offlineOpt = train::Optimizer::create(oc);
+        const Timing offline = timeSteps(opts, [&](int i) {
+            offlineModel->reset(gen);
+            offlineOpt->resetState();
+            methods::metaStep(*offlineModel, *offlineOpt, 0.01, loss, *metaOpt, 1e-3, batchAt(i, 0),
+                              batchAt(i, 1));
+        });
+        // A step of TaylorGLO's partial runs and final training: a fixed Taylor loss.
+        const losses::TaylorLoss taylor({0, 0, -1, 0.5, 0, 1, 0, 0});
+        auto taylorModel = std::move(models::makeModel(mc, k.shape, classes, gen)).value();
+        auto taylorOpt = train::Optimizer::create(oc);
+        const Timing taylorStep = timeSteps(opts, [&](int i) {
+            methods::learnedLossStep(*taylorModel, *taylorOpt, 0.01, taylor, batchAt(i, 0));
+        });
         // The straightforward meta-gradient alone (create_graph + double-backward), for reference.
         const Timing naiveMeta = timeSteps(opts, [&](int i) {
             methods::referenceMetaGradient(*model, *opt, 0.01, loss, batchAt(i, 0), batchAt(i, 1));
@@ -297,12 +363,50 @@ int main(int argc, char** argv) {
             "\"adalfl_ms\": %.3f, \"ratio_adalfl_over_ce\": %.3f, "
             "\"double_backward_meta_gradient_only_ms\": %.3f, "
             "\"cross_entropy_minor_faults_per_step\": %.1f, "
-            "\"adalfl_minor_faults_per_step\": %.1f, \"roofline\": %s}%s\n",
+            "\"adalfl_minor_faults_per_step\": %.1f, "
+            "\"offline_meta_step_ms\": %.3f, \"offline_minor_faults_per_step\": %.1f, "
+            "\"taylor_loss_step_ms\": %.3f, \"taylor_minor_faults_per_step\": %.1f, "
+            "\"roofline\": %s}%s\n",
             k.name.c_str(), static_cast<long long>(model->parameterCount()), ce.ms, ada.ms,
-            ada.ms / ce.ms, naiveMeta.ms, ce.faultsPerStep, ada.faultsPerStep, roofline.c_str(),
+            ada.ms / ce.ms, naiveMeta.ms, ce.faultsPerStep, ada.faultsPerStep, offline.ms,
+            offline.faultsPerStep, taylorStep.ms, taylorStep.faultsPerStep, roofline.c_str(),
             c + 1 < cases.size() ? "," : "");
         std::fflush(stdout);
     }
     std::printf("  ]\n}\n");
     return 0;
+}
+
+int main(int argc, char** argv) {
+    Options opts;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!std::strcmp(argv[i], "--threads"))
+            opts.threads = std::atoi(argv[i + 1]);
+        if (!std::strcmp(argv[i], "--steps"))
+            opts.steps = std::atoi(argv[i + 1]);
+        if (!std::strcmp(argv[i], "--warmup"))
+            opts.warmup = std::atoi(argv[i + 1]);
+        if (!std::strcmp(argv[i], "--reference"))
+            opts.reference = argv[i + 1];
+        if (!std::strcmp(argv[i], "--repeats"))
+            opts.repeats = std::max(1, std::atoi(argv[i + 1]));
+        if (!std::strcmp(argv[i], "--thread"))
+            opts.worker = !std::strcmp(argv[i + 1], "worker");
+        if (!std::strcmp(argv[i], "--end-to-end"))
+            opts.endToEnd = argv[i + 1];
+        if (!std::strcmp(argv[i], "--e2e-steps"))
+            opts.e2eSteps = std::atoi(argv[i + 1]);
+    }
+    if (!opts.endToEnd.empty()) {
+        return endToEnd(opts);
+    }
+    if (!opts.worker) {
+        return stepCosts(opts);
+    }
+    // The studio trains on a thread of its own (its engine thread): measured the same way, the
+    // main thread only waits, as the studio's GUI thread does no tensor work.
+    int rc = 0;
+    std::thread worker([&] { rc = stepCosts(opts); });
+    worker.join();
+    return rc;
 }
