@@ -225,6 +225,37 @@ private Q_SLOTS:
         QCOMPARE(lossstudio::core::configHash(a).size(), std::size_t{16});
     }
 
+    // Issue 22: AdaLFL's default output is none (the ablation), ML3 keeps its softplus; a config
+    // that names an output keeps it.
+    void theLossOutputDefaultsByMethod() {
+        using lossstudio::core::resolvedLossOutput;
+        RunConfig c;
+        QCOMPARE(c.loss.output, std::string("auto"));
+        c.method = "adalfl";
+        QCOMPARE(resolvedLossOutput(c), std::string("none"));
+        c.method = "ml3";
+        QCOMPARE(resolvedLossOutput(c), std::string("softplus"));
+        auto stored = lossstudio::core::parseRunConfig(
+            R"({"method": "adalfl", "loss": {"output": "softplus"}})");
+        QVERIFY(stored.ok());
+        QCOMPARE(resolvedLossOutput(stored.value()), std::string("softplus"));
+    }
+
+    // loss.ce_weight came after runs were checkpointed: at its legacy value 0 the hash leaves it
+    // out (legacy_config.h), so their checkpoints still match; any other value is hashed.
+    void theCrossEntropyAnchorIsALateSetting() {
+        RunConfig c;
+        QCOMPARE(c.loss.ceWeight, 0.0);
+        const std::string before = lossstudio::core::configHash(c);
+        QVERIFY(lossstudio::core::toJson(c).find("ce_weight") != std::string::npos);
+        QVERIFY(lossstudio::core::setConfigValue(c, "loss.ce_weight", "0.1").ok());
+        QCOMPARE(c.loss.ceWeight, 0.1);
+        QVERIFY(lossstudio::core::configHash(c) != before);
+        QVERIFY(!lossstudio::core::setConfigValue(c, "loss.ce_weight", "-1").ok());
+        QVERIFY(lossstudio::core::setConfigValue(c, "loss.ce_weight", "0").ok());
+        QCOMPARE(lossstudio::core::configHash(c), before);
+    }
+
     void everyFieldIsReadableByKey() {
         RunConfig c;
         for (const auto& field : lossstudio::core::configFields()) {

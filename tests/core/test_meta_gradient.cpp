@@ -136,12 +136,31 @@ private Q_SLOTS:
         QTest::addColumn<QString>("output");
         QTest::addColumn<QString>("reduction");
         QTest::addColumn<QString>("activation");
-        QTest::newRow("sgd") << "sgd" << 0.0 << false << 0.0 << "softplus" << "mean" << "smooth_leaky_relu";
-        QTest::newRow("sgd momentum") << "sgd" << 0.9 << false << 0.0 << "softplus" << "mean" << "smooth_leaky_relu";
-        QTest::newRow("sgd nesterov wd") << "sgd" << 0.9 << true << 5e-4 << "softplus" << "mean" << "smooth_leaky_relu";
-        QTest::newRow("adam wd") << "adam" << 0.0 << false << 1e-3 << "softplus" << "mean" << "smooth_leaky_relu";
-        QTest::newRow("output none, sum") << "sgd" << 0.0 << false << 0.0 << "none" << "sum" << "smooth_leaky_relu";
-        QTest::newRow("ml3 relu") << "sgd" << 0.0 << false << 0.0 << "softplus" << "mean" << "relu";
+        QTest::addColumn<double>("ceWeight");
+        QTest::newRow("sgd") << "sgd" << 0.0 << false << 0.0 << "softplus"
+                             << "mean"
+                             << "smooth_leaky_relu" << 0.0;
+        QTest::newRow("sgd momentum") << "sgd" << 0.9 << false << 0.0 << "softplus"
+                                      << "mean"
+                                      << "smooth_leaky_relu" << 0.0;
+        QTest::newRow("sgd nesterov wd") << "sgd" << 0.9 << true << 5e-4 << "softplus"
+                                         << "mean"
+                                         << "smooth_leaky_relu" << 0.0;
+        QTest::newRow("adam wd") << "adam" << 0.0 << false << 1e-3 << "softplus"
+                                 << "mean"
+                                 << "smooth_leaky_relu" << 0.0;
+        QTest::newRow("output none, sum") << "sgd" << 0.0 << false << 0.0 << "none"
+                                          << "sum"
+                                          << "smooth_leaky_relu" << 0.0;
+        QTest::newRow("ml3 relu") << "sgd" << 0.0 << false << 0.0 << "softplus"
+                                  << "mean"
+                                  << "relu" << 0.0;
+        QTest::newRow("ce anchor 0.1, softplus") << "sgd" << 0.0 << false << 0.0 << "softplus"
+                                                 << "mean"
+                                                 << "smooth_leaky_relu" << 0.1;
+        QTest::newRow("ce anchor 0.5, nesterov, none") << "sgd" << 0.9 << true << 5e-4 << "none"
+                                                       << "mean"
+                                                       << "smooth_leaky_relu" << 0.5;
     }
     void metaGradientMatchesFiniteDifferences() {
         QFETCH(QString, optimizer);
@@ -151,6 +170,7 @@ private Q_SLOTS:
         QFETCH(QString, output);
         QFETCH(QString, reduction);
         QFETCH(QString, activation);
+        QFETCH(double, ceWeight);
 
         auto model = makeDoubleModel("mlp", {4}, 3, {6});
         OptimizerConfig oc;
@@ -187,9 +207,11 @@ private Q_SLOTS:
                 for (std::int64_t k = 0; k < flat.numel(); ++k) {
                     const double keep = flat[k].item<double>();
                     flat[k] = keep + eps;
-                    const double up = methods::metaObjective(*model, *opt, lr, loss, train, meta);
+                    const double up =
+                        methods::metaObjective(*model, *opt, lr, loss, train, meta, ceWeight);
                     flat[k] = keep - eps;
-                    const double down = methods::metaObjective(*model, *opt, lr, loss, train, meta);
+                    const double down =
+                        methods::metaObjective(*model, *opt, lr, loss, train, meta, ceWeight);
                     flat[k] = keep;
                     fdValues.push_back((up - down) / (2 * eps));
                 }
@@ -197,15 +219,33 @@ private Q_SLOTS:
         }
         const torch::Tensor fd = torch::tensor(fdValues, torch::kDouble);
         const torch::Tensor reference =
-            flatCat(methods::referenceMetaGradient(*model, *opt, lr, loss, train, meta));
+            flatCat(methods::referenceMetaGradient(*model, *opt, lr, loss, train, meta, ceWeight));
+
+        // The real update the step must make: the optimiser's rule on the gradient of
+        // M_phi + w * cross-entropy, computed here by autograd on the plain objective.
+        std::vector<torch::Tensor> expectedParams;
+        {
+            const torch::Tensor logits = model->forward(train.x, models::ForwardMode::Train);
+            const torch::Tensor probs = torch::softmax(logits, 1);
+            const torch::Tensor target = torch::one_hot(train.y, 3).to(torch::kDouble);
+            const torch::Tensor objective =
+                loss.value(target, probs).sum() * (loss.classFactor(3) / 5.0) +
+                ceWeight * at::cross_entropy_loss(logits, train.y);
+            const auto g = torch::autograd::grad({objective}, model->parameters());
+            for (const auto& t : opt->lookahead(model->parameters(), g, lr)) {
+                expectedParams.push_back(t.detach());
+            }
+        }
 
         OptimizerConfig metaConfig;
         metaConfig.name = "adam";
         auto metaOpt = train::Optimizer::create(metaConfig);
         std::vector<torch::Tensor> fastGrads;
         const auto result = methods::metaStep(*model, *opt, lr, loss, *metaOpt, 1e-3, train, meta,
-                                              &fastGrads);
+                                              ceWeight, &fastGrads);
         QVERIFY(result.finite);
+        const double errStep = relativeError(flatCat(model->parameters()), flatCat(expectedParams));
+        QVERIFY2(errStep < 1e-12, qPrintable(QStringLiteral("the update: %1").arg(errStep)));
         const torch::Tensor fast = flatCat(fastGrads);
         QVERIFY(fd.norm().item<double>() > 1e-8);  // the check is not vacuous
         const double errFd = relativeError(fast, fd);

@@ -270,10 +270,15 @@ std::vector<FieldImpl> buildFields() {
                             "ReLU for ML3)"));
     f.push_back(realField("loss.gamma", LS_REF(loss.gamma), 0, 1, "Smooth leaky ReLU: gamma"));
     f.push_back(realField("loss.beta", LS_REF(loss.beta), 1e-3, 100, "Smooth leaky ReLU: beta"));
-    f.push_back(stringField("loss.output", LS_REF(loss.output), {"softplus", "none"},
-                            "Learned loss: output activation"));
+    f.push_back(stringField("loss.output", LS_REF(loss.output), {"auto", "softplus", "none"},
+                            "Learned loss: output activation. auto: none for AdaLFL, where the "
+                            "paper's softplus collapsed one run in five (docs/results.md); "
+                            "softplus for ML3, part of its design"));
     f.push_back(stringField("loss.reduction", LS_REF(loss.reduction), {"mean", "sum"},
                             "Learned loss: reduction over classes"));
+    f.push_back(realField("loss.ce_weight", LS_REF(loss.ceWeight), 0, 1000,
+                          "Cross-entropy anchor w: the model follows learned + w * "
+                          "cross-entropy (AdaLFL, ML3)"));
 
     f.push_back(realField("meta.lr", LS_REF(meta.lr), 1e-12, 10, "Meta learning rate (Adam)"));
     f.push_back(intField("meta.init_steps", LS_REF(meta.initSteps), 0, kMaxInt,
@@ -632,6 +637,7 @@ struct LateSetting {
 const std::vector<LateSetting>& lateSettings() {
     static const std::vector<LateSetting> settings = {
         {"collapse.max_restores", "/collapse/max_restores", json(kLegacyMaxRestores)},
+        {"loss.ce_weight", "/loss/ce_weight", json(0.0)},
     };
     return settings;
 }
@@ -691,6 +697,13 @@ std::string resolvedLossActivation(const RunConfig& config) {
         return config.loss.activation;
     }
     return config.method == "ml3" ? "relu" : "smooth_leaky_relu";
+}
+
+std::string resolvedLossOutput(const RunConfig& config) {
+    if (config.loss.output != "auto") {
+        return config.loss.output;
+    }
+    return config.method == "ml3" ? "softplus" : "none";
 }
 
 std::string defaultRunName(const RunConfig& config) {

@@ -54,6 +54,15 @@ void applyUpdate(StepResult& r, models::Model& model, train::Optimizer& optimize
     optimizer.step(model.parameters(), grads, lr, jacobian);
 }
 
+/// dM/dlogits plus the anchor's w * d CE/dlogits = w (softmax - onehot) / B (no gradient).
+torch::Tensor anchored(const torch::Tensor& u, const torch::Tensor& probs,
+                       const torch::Tensor& oneHotTarget, double ceWeight) {
+    if (ceWeight == 0.0) {
+        return u;
+    }
+    return u + (probs - oneHotTarget) * (ceWeight / static_cast<double>(probs.size(0)));
+}
+
 }  // namespace
 
 double lossGradientRatio(const torch::Tensor& u, const torch::Tensor& probs,
@@ -81,7 +90,7 @@ StepResult crossEntropyStep(models::Model& model, train::Optimizer& optimizer, d
 }
 
 StepResult learnedLossStep(models::Model& model, train::Optimizer& optimizer, double lr,
-                           const losses::ClasswiseLoss& loss, const Batch& batch) {
+                           const losses::ClasswiseLoss& loss, const Batch& batch, double ceWeight) {
     StepResult r;
     const torch::Tensor logits = model.forward(batch.x, models::ForwardMode::Train);
     std::tie(r.taskLoss, r.trainAccuracy) = taskMetrics(logits, batch.y);
@@ -92,8 +101,8 @@ StepResult learnedLossStep(models::Model& model, train::Optimizer& optimizer, do
         const torch::Tensor target = oneHot(batch.y, probs.size(1), probs);
         const auto terms = loss.batchTerms(probs, target);
         r.trainLoss = terms.loss.item<double>();
-        u = terms.logitGradient;
-        r.lossGradRatio = lossGradientRatio(u, probs, target);
+        r.lossGradRatio = lossGradientRatio(terms.logitGradient, probs, target);
+        u = anchored(terms.logitGradient, probs, target, ceWeight);
     }
     if (!std::isfinite(r.trainLoss)) {
         markNonFinite(r, "the learned loss");
@@ -106,7 +115,8 @@ StepResult learnedLossStep(models::Model& model, train::Optimizer& optimizer, do
 
 StepResult metaStep(models::Model& model, train::Optimizer& optimizer, double lr,
                     losses::LearnedLoss& loss, train::Optimizer& metaOptimizer, double metaLr,
-                    const Batch& train, const Batch& meta, std::vector<torch::Tensor>* metaGradient) {
+                    const Batch& train, const Batch& meta, double ceWeight,
+                    std::vector<torch::Tensor>* metaGradient) {
     StepResult r;
     auto& params = model.parameters();
 
@@ -129,7 +139,8 @@ StepResult metaStep(models::Model& model, train::Optimizer& optimizer, double lr
 
     // 3. g = J^T u (first-order backward), and the real update theta' = step(theta, g), which is
     //    also the lookahead the meta-objective looks at.
-    const auto grads = grad({logits.t}, params, {terms.logitGradient.detach()});
+    const auto grads =
+        grad({logits.t}, params, {anchored(terms.logitGradient.detach(), probs, target, ceWeight)});
     train::StepJacobian jacobian;
     applyUpdate(r, model, optimizer, lr, grads, &jacobian);
     if (!r.finite) {
@@ -177,14 +188,17 @@ namespace {
 std::vector<torch::Tensor> lookaheadParameters(models::Model& model,
                                                const train::Optimizer& optimizer, double lr,
                                                const losses::LearnedLoss& loss, const Batch& train,
-                                               bool createGraph) {
+                                               double ceWeight, bool createGraph) {
     auto& params = model.parameters();
     models::Context ctx{params, &model.buffers(), models::ForwardMode::TrainNoStats, nullptr};
     const torch::Tensor logits = model.forward(train.x, ctx).t;
     const torch::Tensor probs = torch::softmax(logits, /*dim=*/1);
     const torch::Tensor target = oneHot(train.y, probs.size(1), probs);
-    const torch::Tensor m = loss.value(target, probs).sum() *
-                            (loss.classFactor(probs.size(1)) / static_cast<double>(probs.size(0)));
+    torch::Tensor m = loss.value(target, probs).sum() *
+                      (loss.classFactor(probs.size(1)) / static_cast<double>(probs.size(0)));
+    if (ceWeight != 0.0) {
+        m = m + ceWeight * at::cross_entropy_loss(logits, train.y);
+    }
     const auto g = grad({m}, params, {}, /*retain_graph=*/createGraph, /*create_graph=*/createGraph);
     return optimizer.lookahead(params, g, lr);
 }
@@ -192,8 +206,9 @@ std::vector<torch::Tensor> lookaheadParameters(models::Model& model,
 }  // namespace
 
 double metaObjective(models::Model& model, const train::Optimizer& optimizer, double lr,
-                     const losses::LearnedLoss& loss, const Batch& train, const Batch& meta) {
-    const auto thetaPrime = lookaheadParameters(model, optimizer, lr, loss, train, false);
+                     const losses::LearnedLoss& loss, const Batch& train, const Batch& meta,
+                     double ceWeight) {
+    const auto thetaPrime = lookaheadParameters(model, optimizer, lr, loss, train, ceWeight, false);
     torch::NoGradGuard noGrad;
     models::Context ctx{thetaPrime, &model.buffers(), models::ForwardMode::TrainNoStats, nullptr};
     return at::cross_entropy_loss(model.forward(meta.x, ctx).t, meta.y).item<double>();
@@ -202,8 +217,8 @@ double metaObjective(models::Model& model, const train::Optimizer& optimizer, do
 std::vector<torch::Tensor> referenceMetaGradient(models::Model& model,
                                                  const train::Optimizer& optimizer, double lr,
                                                  losses::LearnedLoss& loss, const Batch& train,
-                                                 const Batch& meta) {
-    const auto thetaPrime = lookaheadParameters(model, optimizer, lr, loss, train, true);
+                                                 const Batch& meta, double ceWeight) {
+    const auto thetaPrime = lookaheadParameters(model, optimizer, lr, loss, train, ceWeight, true);
     models::Context ctx{thetaPrime, &model.buffers(), models::ForwardMode::TrainNoStats, nullptr};
     const torch::Tensor taskLoss = at::cross_entropy_loss(model.forward(meta.x, ctx).t, meta.y);
     return grad({taskLoss}, loss.parameters());

@@ -44,8 +44,10 @@ StepResult crossEntropyStep(models::Model& model, train::Optimizer& optimizer, d
                             const Batch& batch);
 
 /// A step of training with a fixed class-wise loss (ML3 after its offline phase, TaylorGLO).
+/// ceWeight w > 0 adds the cross-entropy anchor: the update follows loss + w * cross-entropy.
 StepResult learnedLossStep(models::Model& model, train::Optimizer& optimizer, double lr,
-                           const losses::ClasswiseLoss& loss, const Batch& batch);
+                           const losses::ClasswiseLoss& loss, const Batch& batch,
+                           double ceWeight = 0.0);
 
 /// The AdaLFL step (also Phase A's meta step, after the caller re-initialises the model and the
 /// optimiser state): update the model with the learned loss, then the loss network with the
@@ -55,23 +57,26 @@ StepResult learnedLossStep(models::Model& model, train::Optimizer& optimizer, do
 /// with one first-order backward on the meta batch and one forward-mode JVP through the training
 /// forward's tape: no double-backward through the model. If `metaGradient` is not null it
 /// receives grad_phi L_task (before the meta optimiser uses it). The loss network is left
-/// unchanged when the step is not finite.
+/// unchanged when the step is not finite. ceWeight w > 0 adds the cross-entropy anchor: the
+/// update follows M_phi + w * cross-entropy, and the meta-gradient goes through that same
+/// update (the anchor's gradient does not depend on phi, so only theta' changes).
 StepResult metaStep(models::Model& model, train::Optimizer& optimizer, double lr,
                     losses::LearnedLoss& loss, train::Optimizer& metaOptimizer, double metaLr,
-                    const Batch& train, const Batch& meta,
+                    const Batch& train, const Batch& meta, double ceWeight = 0.0,
                     std::vector<torch::Tensor>* metaGradient = nullptr);
 
 /// The meta-objective as a plain function of phi: L_task(f_theta'(x_meta)) with
-/// theta' = lookahead(theta, grad_theta M_phi) — for finite differences in tests.
+/// theta' = lookahead(theta, grad_theta (M_phi + w CE)) — for finite differences in tests.
 double metaObjective(models::Model& model, const train::Optimizer& optimizer, double lr,
-                     const losses::LearnedLoss& loss, const Batch& train, const Batch& meta);
+                     const losses::LearnedLoss& loss, const Batch& train, const Batch& meta,
+                     double ceWeight = 0.0);
 
 /// The straightforward meta-gradient: differentiable lookahead with create_graph and a
 /// double-backward through the model (the test oracle and the benchmark's "naive" baseline).
 std::vector<torch::Tensor> referenceMetaGradient(models::Model& model,
                                                  const train::Optimizer& optimizer, double lr,
                                                  losses::LearnedLoss& loss, const Batch& train,
-                                                 const Batch& meta);
+                                                 const Batch& meta, double ceWeight = 0.0);
 
 /// Cross-entropy and accuracy of `model` on a whole split, in chunks, without gradients.
 struct Evaluation {

@@ -110,8 +110,9 @@ void Engine::setup() {
             m_config.taylorglo.population, m_config.seed ^ 0x5851f42d4c957f2dull);
     }
     if (metaLearns()) {
-        m_loss =
-            std::make_unique<losses::LearnedLoss>(m_config.loss, resolvedLossActivation(m_config));
+        LossNetConfig net = m_config.loss;
+        net.output = resolvedLossOutput(m_config);
+        m_loss = std::make_unique<losses::LearnedLoss>(net, resolvedLossActivation(m_config));
         m_loss->reset(m_generator);
         m_loss->to(m_device, torch::kFloat);
         OptimizerConfig meta;
@@ -197,20 +198,24 @@ methods::StepResult Engine::step(Phase phase, std::int64_t stepIndex) {
             const auto train = batch(*m_trainSampler, m_data.train);
             const auto meta = batch(*m_metaSampler, metaSet);
             return methods::metaStep(*m_model, *m_optimizer, m_config.optimizer.lr, *m_loss,
-                                     *m_metaOptimizer, m_metaLr, train, meta);
+                                     *m_metaOptimizer, m_metaLr, train, meta,
+                                     m_config.loss.ceWeight);
         }
         case Phase::Online: {
             const auto train = batch(*m_trainSampler, m_data.train);
             const auto meta = batch(*m_metaSampler, metaSet);
-            return methods::metaStep(*m_model, *m_optimizer,
-                                     scheduledLearningRate(m_config.optimizer, stepIndex), *m_loss,
-                                     *m_metaOptimizer, m_metaLr, train, meta);
+            return methods::metaStep(
+                *m_model, *m_optimizer, scheduledLearningRate(m_config.optimizer, stepIndex),
+                *m_loss, *m_metaOptimizer, m_metaLr, train, meta, m_config.loss.ceWeight);
         }
         case Phase::Training: {
             const auto train = batch(*m_trainSampler, m_data.train);
             const double lr = scheduledLearningRate(m_config.optimizer, stepIndex);
             const losses::ClasswiseLoss* loss = trainingLoss();
-            return loss ? methods::learnedLossStep(*m_model, *m_optimizer, lr, *loss, train)
+            // The anchor belongs to the meta-learned loss (ML3's final training); TaylorGLO's
+            // loss is trained as it was searched.
+            return loss ? methods::learnedLossStep(*m_model, *m_optimizer, lr, *loss, train,
+                                                   m_loss ? m_config.loss.ceWeight : 0.0)
                         : methods::crossEntropyStep(*m_model, *m_optimizer, lr, train);
         }
         case Phase::Setup:

@@ -63,8 +63,12 @@ struct LossNetConfig {
     std::string activation = "auto";
     double gamma = 0.25;              ///< smooth leaky ReLU slope mix
     double beta = 2.0;                ///< smooth leaky ReLU sharpness
-    std::string output = "softplus";  ///< softplus or none
-    std::string reduction = "mean";   ///< mean or sum over classes
+    /// auto (none for AdaLFL, softplus for ML3: resolvedLossOutput), softplus or none.
+    std::string output = "auto";
+    std::string reduction = "mean";  ///< mean or sum over classes
+    /// w of the cross-entropy anchor: the model's update follows the gradient of
+    /// learned + w * cross-entropy (AdaLFL and ML3; 0 = the learned loss alone).
+    double ceWeight = 0.0;
 };
 
 /// Meta-learning of the loss (ML3 / AdaLFL). JSON object "meta".
@@ -174,6 +178,10 @@ Result<std::string> configValue(const RunConfig& config, const std::string& key)
 std::string configHash(const RunConfig& config);
 /// The hidden activation actually used after resolving "auto" for the method.
 std::string resolvedLossActivation(const RunConfig& config);
+/// The output activation actually used after resolving "auto" for the method: softplus for ML3
+/// (part of ML3's design), none otherwise (the ablation in docs/results.md: with softplus one
+/// AdaLFL run in five collapsed).
+std::string resolvedLossOutput(const RunConfig& config);
 /// The ones a human wants in a run's name: "adalfl-mlp-fashion-mnist-s0".
 std::string defaultRunName(const RunConfig& config);
 /// defaultRunName plus a short random suffix ("adalfl-mlp-fashion-mnist-s0-3fa9c2"): the name a
