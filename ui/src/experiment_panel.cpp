@@ -470,6 +470,7 @@ void ExperimentPanel::onEdited(const std::string& key) {
     const core::Status status = core::setConfigValue(m_config, key, editorText(*f).toStdString());
     if (status.ok()) {
         m_editErrors.erase(key);
+    m_presetCombo->setCurrentIndex(0);  // a config of its own; applyPreset names its preset after
     } else {
         m_editErrors[key] = QString::fromStdString(status.error());
     }
@@ -677,6 +678,11 @@ ExperimentPanel::Field* ExperimentPanel::field(const std::string& key) {
         if (f.info.key == key) {
             return &f;
         }
+const Preset* ExperimentPanel::currentPreset() const {
+    const QString id = m_presetCombo->currentData().toString();
+    return id.isEmpty() ? nullptr : findPreset(m_presets, id);
+}
+
     }
     return nullptr;
 }

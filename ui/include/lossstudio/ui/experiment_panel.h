@@ -50,6 +50,8 @@ public:
     /// Applies the preset with `id` (keeps the dataset path when the dataset stays the same).
     /// Returns false if there is no such preset.
     bool applyPreset(const QString& id);
+    /// The preset the form holds unchanged (applied and not edited since), or nullptr.
+    const Preset* currentPreset() const;
     /// Loads a JSON config file; on error nothing changes. Combination errors (a missing dataset
     /// path) load and show inline.
     core::Status loadConfigFile(const QString& path);
