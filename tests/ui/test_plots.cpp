@@ -230,6 +230,58 @@ private Q_SLOTS:
         QVERIFY(view.plot()->isVisibleTo(&view));
     }
 
+    // Issue 23: "min at p = 0.23 -> label smoothing" was announced at step 0 for a randomly
+    // initialised loss. The minimum is read as what the loss learned only once it has been
+    // learned: after Phase A (its last snapshot is the loss the online phase starts with).
+    void theMinimumIsInterpretedOnlyOnceTheLossIsLearned() {
+        struct Case {
+            const char* method;
+            int initSteps;
+            core::Phase phase;
+            std::int64_t step;
+            const char* label;
+        };
+        const QString smoothing = QStringLiteral("min at p = 0.80 \u2192 label smoothing");
+        const QString untrained = QStringLiteral("untrained loss: min at p = 0.80");
+        const QString learning = QStringLiteral("min at p = 0.80 (still learning)");
+        const std::vector<std::pair<Case, QString>> cases = {
+            {{"adalfl", 10, core::Phase::OfflineInit, 0, "Phase A's random start"}, untrained},
+            {{"adalfl", 10, core::Phase::OfflineInit, 5, "inside Phase A"}, learning},
+            {{"adalfl", 10, core::Phase::OfflineInit, 10, "Phase A's end"}, smoothing},
+            {{"adalfl", 10, core::Phase::Online, 0, "online after Phase A"}, smoothing},
+            {{"adalfl", 0, core::Phase::Online, 0, "online without Phase A"}, untrained},
+            {{"adalfl", 0, core::Phase::Online, 50, "learned online"}, smoothing},
+            {{"ml3", 0, core::Phase::Training, 0, "ML3's frozen random loss"}, untrained},
+            {{"ml3", 10, core::Phase::Training, 0, "ML3's learned loss"}, smoothing},
+            {{"taylorglo", 0, core::Phase::Search, 3, "a search generation's best"}, learning},
+            {{"taylorglo", 0, core::Phase::Training, 0, "the search's best"}, smoothing},
+        };
+        for (const auto& [c, want] : cases) {
+            core::RunConfig cfg = config();
+            cfg.method = c.method;
+            cfg.meta.initSteps = c.initSteps;
+            ui::RunData data;
+            data.reset(cfg);
+            ui::LossCurveView view(&data);
+            connect(&data, &ui::RunData::changed, &view, &ui::LossCurveView::onDataChanged);
+            // e(p) = (p - 0.8)^2: a minimum below 1.
+            core::LossSnapshot snap = snapshot(c.phase, c.step, 1);
+            for (float p : snap.p) {
+                snap.effective.push_back((p - 0.8f) * (p - 0.8f));
+                snap.effectiveSlope.push_back(2 * (p - 0.8f));
+            }
+            QVERIFY(snap.effectiveArgmin() < 1);
+            ui::EventBatch batch;
+            batch.snapshots = {snap};
+            data.append(batch);
+            QCOMPARE(view.currentIndex(), 0);
+            QVERIFY2(
+                view.argminText() == want,
+                qPrintable(
+                    QStringLiteral("%1: \"%2\"").arg(QLatin1String(c.label), view.argminText())));
+        }
+    }
+
     void theLegendWrapsToTheWidthOfItsWidestColumn() {
         // Two short entries and a long one: two a row would fit row by row, but the long one
         // widens the first column of the grid under the first short one, pushing the second

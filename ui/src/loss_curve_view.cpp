@@ -46,6 +46,32 @@ double interpolate(const QVector<double>& p, const QVector<double>& values, doub
     return values[lo] + t * (values[hi] - values[lo]);
 }
 
+/// How far the loss of a snapshot has been learned, which decides whether its minimum may be read
+/// as what the loss has learned.
+enum class Learned { Untrained, Learning, Learned };
+
+/// Phase A's and the search's snapshots show a loss still being learned (Phase A's last one is
+/// the loss the run goes on with); the final phase's show the learned loss, except a loss nothing
+/// trained: AdaLFL's at online step 0 without Phase A, ML3's frozen loss without Phase A.
+Learned learnedAt(const core::RunConfig& config, core::Phase phase, qint64 step) {
+    const bool phaseA = config.meta.initSteps > 0;
+    switch (phase) {
+        case core::Phase::Setup:
+            return Learned::Untrained;
+        case core::Phase::OfflineInit:
+            return step == 0                       ? Learned::Untrained
+                   : step >= config.meta.initSteps ? Learned::Learned
+                                                   : Learned::Learning;
+        case core::Phase::Search:
+            return Learned::Learning;
+        case core::Phase::Online:
+            return phaseA || step > 0 ? Learned::Learned : Learned::Untrained;
+        case core::Phase::Training:
+            return config.method == "ml3" && !phaseA ? Learned::Untrained : Learned::Learned;
+    }
+    return Learned::Learned;
+}
+
 /// The finite range of a graph's points: false when it has none.
 bool valueRange(const QCPGraph* graph, double& low, double& high) {
     bool have = false;
@@ -443,9 +469,20 @@ void LossCurveView::showEffective(const LossCurve& curve) {
         m_argminLine->start->setCoords(argmin, 1.0);  // the bottom of the axis rect
         m_argminLine->end->setCoords(argmin, minimum - shift);
     }
-    m_argminText = argmin < 1.0 - 1e-6
-                       ? tr("min at p = %1 \u2192 label smoothing").arg(argmin, 0, 'f', 2)
-                       : tr("min at p = 1");
+    // Where a random or half-learned loss has its minimum says nothing about what it learns.
+    const QString where =
+        argmin < 1.0 - 1e-6 ? tr("min at p = %1").arg(argmin, 0, 'f', 2) : tr("min at p = 1");
+    switch (learnedAt(m_data->config(), curve.phase, curve.step)) {
+        case Learned::Untrained:
+            m_argminText = tr("untrained loss: %1").arg(where);
+            break;
+        case Learned::Learning:
+            m_argminText = tr("%1 (still learning)").arg(where);
+            break;
+        case Learned::Learned:
+            m_argminText = argmin < 1.0 - 1e-6 ? tr("%1 \u2192 label smoothing").arg(where) : where;
+            break;
+    }
     m_argmin->setName(m_argminText);
 }
 
