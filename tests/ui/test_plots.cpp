@@ -2,13 +2,19 @@
 // the faint raw curve under its EMA and leave non-positive values off a log axis; the heat map's
 // grid; the loss-curve view's follow / pin / play and the effective-loss mode; the log bridge.
 #include <QComboBox>
+#include <QDir>
+#include <QFileInfo>
 #include <QSlider>
+#include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
 #include <thread>
 
 #include <lossstudio/core/logging.h>
 #include <lossstudio/ui/event_batch.h>
+#include <lossstudio/ui/export_folder.h>
+#include <lossstudio/ui/live_view.h>
 #include <lossstudio/ui/log_bridge.h>
 #include <lossstudio/ui/loss_curve_view.h>
 #include <lossstudio/ui/loss_heatmap_view.h>
@@ -280,6 +286,36 @@ private Q_SLOTS:
                 qPrintable(
                     QStringLiteral("%1: \"%2\"").arg(QLatin1String(c.label), view.argminText())));
         }
+    }
+
+    // Issue 23: the accuracy plot's empty axis ran 0-1 while labelled "%".
+    void theAccuracyPlotsEmptyAxisAgreesWithItsPercentLabel() {
+        ui::RunData data;
+        ui::LiveView live(&data);
+        ui::MetricPlot* accuracy = live.accuracyPlot();
+        QVERIFY(accuracy->yAxis->label().contains(QLatin1Char('%')));
+        QCOMPARE(accuracy->yAxis->range().lower, 0.0);
+        QCOMPARE(accuracy->yAxis->range().upper, 100.0);
+        data.reset(config());  // a new run, nothing drawn yet
+        QCOMPARE(accuracy->yAxis->range().upper, 100.0);
+    }
+
+    // Export dialogs start in the folder of the last export, or in Documents: never in the
+    // process's working directory.
+    void exportDialogsStartInTheLastExportFolderOrDocuments() {
+        const QString documents =
+            QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+        const QString first = ui::exportStartPath(QStringLiteral("accuracy.png"));
+        QCOMPARE(QFileInfo(first).fileName(), QStringLiteral("accuracy.png"));
+        QVERIFY2(QFileInfo(first).absolutePath() ==
+                         QFileInfo(QDir(documents).filePath(QStringLiteral("x"))).absolutePath() ||
+                     (!QFileInfo(documents).isDir() &&
+                      QFileInfo(first).absolutePath() == QDir::homePath()),
+                 qPrintable(first));
+        QTemporaryDir dir;
+        ui::rememberExportPath(dir.filePath(QStringLiteral("runs.csv")));
+        QCOMPARE(ui::exportStartPath(QStringLiteral("compare.pdf")),
+                 QDir(dir.path()).filePath(QStringLiteral("compare.pdf")));
     }
 
     void theLegendWrapsToTheWidthOfItsWidestColumn() {

@@ -29,6 +29,7 @@
 
 #include "lossstudio/ui/compare_view.h"
 #include "lossstudio/ui/experiment_panel.h"
+#include "lossstudio/ui/export_folder.h"
 #include "lossstudio/ui/live_view.h"
 #include "lossstudio/ui/log_bridge.h"
 #include "lossstudio/ui/log_panel.h"
@@ -773,11 +774,13 @@ void MainWindow::loadConfig() {
 void MainWindow::saveConfig() {
     QString path = QFileDialog::getSaveFileName(
         this, tr("Save config"),
-        QString::fromStdString(core::defaultRunName(m_panel->config())) + QStringLiteral(".json"),
+        exportStartPath(QString::fromStdString(core::defaultRunName(m_panel->config())) +
+                        QStringLiteral(".json")),
         tr("JSON config (*.json)"));
     if (path.isEmpty()) {
         return;
     }
+    rememberExportPath(path);
     if (!path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
         path += QStringLiteral(".json");
     }
