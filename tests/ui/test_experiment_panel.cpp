@@ -8,6 +8,8 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSpinBox>
+#include <QStyle>
+#include <QStyleOptionComboBox>
 #include <QTemporaryDir>
 #include <QWheelEvent>
 #include <QtTest>
@@ -323,6 +325,27 @@ private Q_SLOTS:
                                 .arg(path->width())
                                 .arg(path->fontMetrics().horizontalAdvance(chosen))));
         QCOMPARE(path->toolTip(), chosen);
+    }
+
+    // Issue 23, item 7: at the dock's default width the preset combo cut its title off
+    // ("Quick: Fashion-MNIST MLP, AdaLFL (~1 mi").
+    void thePresetsTitleIsShownWhole() {
+        ExperimentPanel panel;
+        panel.resize(340, 700);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QVERIFY(panel.applyPreset(QStringLiteral("quick")));
+        auto* presets = panel.findChild<QComboBox*>(QStringLiteral("presetCombo"));
+        QVERIFY(presets != nullptr);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+        QStyleOptionComboBox option;
+        option.initFrom(presets);
+        const QRect text = presets->style()->subControlRect(QStyle::CC_ComboBox, &option,
+                                                            QStyle::SC_ComboBoxEditField, presets);
+        QVERIFY2(
+            text.width() >= presets->fontMetrics().horizontalAdvance(presets->currentText()),
+            qPrintable(
+                QStringLiteral("%1 px for \"%2\"").arg(text.width()).arg(presets->currentText())));
     }
 
     // Rows hide and show as the dataset changes while an error is showing (the path's), the

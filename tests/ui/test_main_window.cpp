@@ -7,6 +7,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QToolBar>
 #include <QtTest>
 #include <atomic>
 #include <chrono>
@@ -224,6 +225,33 @@ private Q_SLOTS:
         QTRY_COMPARE(window.controller()->state(),
                      lossstudio::ui::EngineController::State::Stopped);
         QVERIFY2(!eta->text().contains(QLatin1String("ETA")), qPrintable(eta->text()));
+    }
+
+    // Issue 23, item 7: the toolbar shifted ~13 px when Pause became Resume.
+    void theToolbarStaysPutWhenPauseBecomesResume() {
+        ScriptedEngine script;
+        lossstudio::ui::MainWindow window{script.engine()};
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* bar = window.findChild<QToolBar*>(QStringLiteral("runToolBar"));
+        QVERIFY(bar != nullptr);
+        QWidget* pause = bar->widgetForAction(window.pauseAction());
+        QWidget* stop = bar->widgetForAction(window.stopAction());
+        QVERIFY(pause != nullptr && stop != nullptr);
+        QVERIFY(window.startRun());
+        QTRY_COMPARE(window.controller()->state(),
+                     lossstudio::ui::EngineController::State::Running);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+        const QRect pauseBefore = pause->geometry();
+        const int stopBefore = stop->x();
+        window.pauseAction()->trigger();
+        QTRY_COMPARE(window.controller()->state(), lossstudio::ui::EngineController::State::Paused);
+        QCOMPARE(window.pauseAction()->text(), QStringLiteral("&Resume"));
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+        QCOMPARE(pause->geometry(), pauseBefore);
+        QCOMPARE(stop->x(), stopBefore);
+        window.stopAction()->trigger();
+        QTRY_VERIFY(!window.controller()->isActive());
     }
 
     void aBusyMachineThatSlowsAPresetFarBeyondItsTimeIsNamed() {

@@ -4,6 +4,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
+#include <QLabel>
 #include <QSlider>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -316,6 +317,25 @@ private Q_SLOTS:
         ui::rememberExportPath(dir.filePath(QStringLiteral("runs.csv")));
         QCOMPARE(ui::exportStartPath(QStringLiteral("compare.pdf")),
                  QDir(dir.path()).filePath(QStringLiteral("compare.pdf")));
+    }
+
+    // Issue 23, item 7: Replay's slider said "(live)" for a finished run.
+    void aStoredRunsNewestSnapshotIsItsLastNotLive() {
+        ui::RunData data;
+        data.reset(config());
+        ui::LossCurveView view(&data);
+        connect(&data, &ui::RunData::changed, &view, &ui::LossCurveView::onDataChanged);
+        ui::EventBatch batch;
+        batch.snapshots = {snapshot(core::Phase::Online, 0, 1),
+                           snapshot(core::Phase::Online, 10, 2)};
+        data.append(batch);
+        auto* label = view.findChild<QLabel*>(QStringLiteral("snapshotLabel"));
+        QVERIFY(label != nullptr);
+        QVERIFY2(label->text().endsWith(QLatin1String("(live)")), qPrintable(label->text()));
+        view.setLive(false);  // as Replay shows it
+        QVERIFY2(label->text().endsWith(QLatin1String("2/2 (last)")), qPrintable(label->text()));
+        view.setCurrentIndex(0);
+        QVERIFY2(label->text().endsWith(QLatin1String("1/2")), qPrintable(label->text()));
     }
 
     void theLegendWrapsToTheWidthOfItsWidestColumn() {

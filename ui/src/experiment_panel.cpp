@@ -199,8 +199,10 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     outer->setContentsMargins(6, 6, 6, 6);
     outer->setSpacing(6);
 
-    // Presets and the advanced toggle sit above the scrolling form.
-    auto* presetRow = new QHBoxLayout;
+    // Presets and the advanced toggle sit above the scrolling form; the preset's title on the
+    // dock's whole width under its label (beside it, "(~1 min)" was cut off at 1280x800).
+    auto* presetRow = new QVBoxLayout;
+    presetRow->setSpacing(2);
     presetRow->addWidget(new QLabel(tr("Preset:"), this));
     m_presetCombo = new QComboBox(this);
     m_presetCombo->setObjectName(QStringLiteral("presetCombo"));
@@ -213,7 +215,7 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
         m_presetCombo->addItem(preset.title, preset.id);
         m_presetCombo->setItemData(m_presetCombo->count() - 1, preset.description, Qt::ToolTipRole);
     }
-    presetRow->addWidget(m_presetCombo, 1);
+    presetRow->addWidget(m_presetCombo);
     outer->addLayout(presetRow);
     m_presetDescription = new QLabel(this);
     m_presetDescription->setObjectName(QStringLiteral("presetDescription"));

@@ -225,6 +225,11 @@ QString LossCurveView::argminText() const {
     return m_argminText;
 }
 
+void LossCurveView::setLive(bool live) {
+    m_live = live;
+    showSnapshot(m_index);
+}
+
 void LossCurveView::setMode(Mode mode) {
     m_mode = mode;
     m_plot->setVisible(mode == Mode::Curves);
@@ -382,7 +387,9 @@ void LossCurveView::showSnapshot(int index) {
                          .arg(curve.step)
                          .arg(index + 1)
                          .arg(count)
-                         .arg(m_following ? tr(" (live)") : QString()));
+                         .arg(!m_following ? QString()
+                              : m_live     ? tr(" (live)")
+                                           : tr(" (last)")));
     if (!m_plot->userMovedView()) {
         fitY();
     }

@@ -18,6 +18,7 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -249,6 +250,16 @@ void MainWindow::buildActions() {
     bar->addAction(m_start);
     bar->addAction(m_pause);
     bar->addAction(m_stop);
+    // Pause becomes Resume: one width for both texts, so Stop and the rest never shift.
+    if (auto* pause = qobject_cast<QToolButton*>(bar->widgetForAction(m_pause))) {
+        int width = 0;
+        for (const QString& text : {tr("&Pause"), tr("&Resume")}) {
+            pause->setText(text);
+            width = std::max(width, pause->sizeHint().width());
+        }
+        pause->setText(m_pause->text());
+        pause->setMinimumWidth(width);
+    }
     bar->addSeparator();
     bar->addAction(load);
     bar->addAction(save);

@@ -79,6 +79,9 @@ public:
     bool showStep(core::Phase phase, qint64 step);
     /// True while the view shows the newest snapshot as it arrives.
     bool isFollowing() const { return m_following; }
+    /// Whether the run shown is live (default): the newest snapshot is labelled "(live)", or,
+    /// for a stored run (Replay), "(last)".
+    void setLive(bool live);
     void setMode(Mode mode);
     Mode mode() const { return m_mode; }
     void setEffectiveScale(EffectiveScale scale);
@@ -129,6 +132,7 @@ private:
     Mode m_mode = Mode::Curves;
     EffectiveScale m_scale = EffectiveScale::FromMinimum;
     bool m_following = true;
+    bool m_live = true;
     bool m_settingSlider = false;
 };
 
