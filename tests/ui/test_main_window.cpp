@@ -277,6 +277,7 @@ private Q_SLOTS:
         QVERIFY2(window.busyText().contains(QLatin1String("busy")), qPrintable(window.busyText()));
         QVERIFY2(window.busyText().contains(QString::number(load, 'f', 1)),
                  qPrintable(window.busyText()));
+        QVERIFY2(!window.busyText().contains(QLatin1String("(s)")), qPrintable(window.busyText()));
         window.stopAction()->trigger();
         QTRY_COMPARE(window.controller()->state(),
                      lossstudio::ui::EngineController::State::Stopped);

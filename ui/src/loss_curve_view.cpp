@@ -94,7 +94,7 @@ LossCurveView::LossCurveView(const RunData* data, QWidget* parent) : QWidget(par
     // The raw curves: their scale.
     m_plot = new PlotView(tr("Learned loss"), this);
     m_plot->setObjectName(QStringLiteral("lossPlot"));
-    m_plot->xAxis->setLabel(tr("p, predicted probability of the class"));
+    m_plot->xAxis->setLabel(tr("p, predicted probability"));  // fits Replay's narrower plot
     m_plot->yAxis->setLabel(tr("loss"));
     m_plot->xAxis->setRange(0, 1);
     // The references first: drawn under the learned loss.

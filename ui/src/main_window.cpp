@@ -595,17 +595,19 @@ void MainWindow::updateBusyNote(double elapsed, double eta) {
     const double expected = elapsed + eta;
     const bool busy = m_load > cores && expected > kBusySlowdown * m_expectedSeconds;
     if (busy) {
+        // Qt's %n plural needs a translation to read "2 cores": spelled out here.
+        const QString coreText = cores == 1 ? tr("1 core") : tr("%1 cores").arg(cores);
         m_busyLabel->setText(
-            tr("\u26a0 busy machine (load %1 on %n core(s)): about %2, not %3", nullptr, cores)
+            tr("\u26a0 busy machine (load %1 on %2): about %3, not %4")
                 .arg(m_load, 0, 'f', 1)
-                .arg(formatDuration(expected), formatDuration(m_expectedSeconds)));
+                .arg(coreText, formatDuration(expected), formatDuration(m_expectedSeconds)));
         m_busyLabel->setToolTip(
-            tr("Other programs use the processor: the load average %1 is above the %n core(s) of "
-               "this machine, so this run is expected to take %2 from start to finish where the "
-               "preset \u201c%3\u201d states %4 on an idle machine.",
-               nullptr, cores)
+            tr("Other programs use the processor: the load average %1 is above the %2 of this "
+               "machine, so this run is expected to take %3 from start to finish where the "
+               "preset \u201c%4\u201d states %5 on an idle machine.")
                 .arg(m_load, 0, 'f', 1)
-                .arg(formatDuration(expected), m_expectedFrom, formatDuration(m_expectedSeconds)));
+                .arg(coreText, formatDuration(expected), m_expectedFrom,
+                     formatDuration(m_expectedSeconds)));
     }
     m_busyLabel->setVisible(busy);
 }
