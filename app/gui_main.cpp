@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <sstream>
 #include <string>
@@ -26,6 +27,8 @@
 #include <lossstudio/ui/experiment_panel.h>
 #include <lossstudio/ui/main_window.h>
 #include <lossstudio/ui/presets.h>
+#include <lossstudio/ui/run_table_model.h>
+#include <lossstudio/ui/runs_browser.h>
 
 #include "app_common.h"
 #include "run_recorder.h"
@@ -41,7 +44,43 @@ int usageError(const QString& message) {
     return 2;
 }
 
-/// Saves the window at about half the run and at its end, then quits (scripts/screenshots.sh).
+/// After the run: the Runs tab with every stored run selected, the run in Replay and every run of
+/// the store in Compare, each saved as `<directory>/<name>.png`; then `done(ok)`. A step at a
+/// time from the event loop, so each tab has laid out and drawn before it is grabbed.
+void screenshotTheOtherTabs(MainWindow& window, const QString& directory,
+                            std::function<void(bool)> done) {
+    const auto save = [&window, directory](const char* name) {
+        const QString path = QDir(directory).filePath(QLatin1String(name) + QStringLiteral(".png"));
+        const bool saved = window.saveScreenshot(path);
+        if (saved) {
+            lossstudio::core::logger("app")->info("screenshot {}", path.toStdString());
+        }
+        return saved;
+    };
+    auto* browser = window.runsBrowser();
+    browser->refresh();
+    window.tabs()->setCurrentWidget(browser);
+    QVector<qint64> ids;
+    for (int row = 0; row < browser->model()->rowCount(); ++row) {
+        ids << browser->model()->runId(row);
+    }
+    browser->selectRuns(ids);
+    constexpr int kSettleMs = 700;
+    QTimer::singleShot(kSettleMs, &window, [&window, save, ids, done]() {
+        bool ok = save("runs");
+        // The run just finished is the newest: the first row of the browser's default order.
+        ok = !ids.isEmpty() && window.openStoredRun(ids.first()) && ok;
+        QTimer::singleShot(kSettleMs, &window, [&window, save, ids, done, ok]() {
+            bool good = save("replay") && ok;
+            good = window.compareRuns(ids) && good;
+            QTimer::singleShot(kSettleMs, &window,
+                               [save, done, good]() { done(save("compare") && good); });
+        });
+    });
+}
+
+/// Saves the window at about half the run and at its end, then the Runs, Replay and Compare
+/// tabs, then quits (scripts/screenshots.sh).
 void installScreenshots(MainWindow& window, const QString& directory) {
     QDir().mkpath(directory);
     auto* controller = window.controller();
@@ -67,7 +106,8 @@ void installScreenshots(MainWindow& window, const QString& directory) {
                 lossstudio::core::logger("app")->info("screenshot {}", path.toStdString());
             }
             const bool ok = saved && finished.status == lossstudio::core::RunStatus::Finished;
-            QTimer::singleShot(0, qApp, [ok]() { QApplication::exit(ok ? 0 : 1); });
+            screenshotTheOtherTabs(window, directory,
+                                   [ok](bool others) { QApplication::exit(ok && others ? 0 : 1); });
         });
 }
 

@@ -13,9 +13,11 @@
 #include <cmath>
 
 #include <lossstudio/core/metric_keys.h>
+#include <lossstudio/core/run_config.h>
 #include <lossstudio/storage/run_reader.h>
 #include <lossstudio/storage/run_writer.h>
 #include <lossstudio/ui/compare_view.h>
+#include <lossstudio/ui/config_diff.h>
 #include <lossstudio/ui/plot_view.h>
 #include <lossstudio/ui/qcp.h>
 #include <lossstudio/ui/store_session.h>
@@ -253,6 +255,39 @@ private Q_SLOTS:
             keys << row.key;
         }
         QCOMPARE(keys, (QStringList{QStringLiteral("name"), QStringLiteral("seed")}));
+    }
+
+    // Issue 23: the diff listed keys without effect on a run's method, e.g. meta.init_steps of a
+    // cross-entropy run beside an AdaLFL run.
+    void theDiffLeavesOutKeysWithoutEffectOnARunsMethod() {
+        const auto flat = [](const core::RunConfig& c) {
+            return ui::flattenConfigJson(QString::fromStdString(core::toJson(c)));
+        };
+        core::RunConfig ce = ui::testing::seedConfig("cross_entropy", 0);
+        ce.meta.initSteps = 2500;
+        ce.optimizer.beta1 = 0.5;  // SGD: Adam's betas do nothing
+        core::RunConfig adalfl = ui::testing::seedConfig("adalfl", 0);
+        adalfl.meta.initSteps = 500;
+        const auto keysOf = [](const QVector<ui::ConfigDiffRow>& rows) {
+            QStringList keys;
+            for (const auto& row : rows) {
+                keys << row.key;
+            }
+            return keys;
+        };
+        const auto rows = ui::diffConfigs({flat(ce), flat(adalfl)});
+        QCOMPARE(keysOf(rows), QStringList{QStringLiteral("method")});
+        // Between two AdaLFL runs it is a difference, shown with both values.
+        core::RunConfig other = adalfl;
+        other.meta.initSteps = 2500;
+        const auto both = ui::diffConfigs({flat(adalfl), flat(other), flat(ce)});
+        QCOMPARE(keysOf(both),
+                 (QStringList{QStringLiteral("meta.init_steps"), QStringLiteral("method")}));
+        QCOMPARE(both.at(0).values.at(0).toInt(), 500);
+        QCOMPARE(both.at(0).values.at(1).toInt(), 2500);
+        QVERIFY(both.at(0).values.at(2).isUndefined());  // "—" for the cross-entropy run
+        QVERIFY(!ui::configKeyMatters(flat(ce), QStringLiteral("meta.init_steps")));
+        QVERIFY(ui::configKeyMatters(flat(ce), QStringLiteral("optimizer.lr")));
     }
 
     void exportedCsvHoldsTheStoredValues() {

@@ -2,11 +2,14 @@
 // (errors under the field they name, validity signal), JSON save / load.
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSpinBox>
+#include <QStyle>
+#include <QStyleOptionComboBox>
 #include <QTemporaryDir>
 #include <QWheelEvent>
 #include <QtTest>
@@ -39,6 +42,15 @@ void retype(QLineEdit* edit, const QString& text) {
     edit->selectAll();
     QTest::keyClick(edit, Qt::Key_Backspace);
     QTest::keyClicks(edit, text);
+}
+
+/// The four IDX files of an MNIST-style dataset (empty: the form checks names, the engine reads).
+void writeIdxFiles(const QString& folder) {
+    for (const char* name : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                             "t10k-images-idx3-ubyte", "t10k-labels.idx1-ubyte"}) {
+        QFile file(folder + QLatin1Char('/') + QLatin1String(name));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+    }
 }
 
 void choose(QComboBox* box, const char* value) {
@@ -254,7 +266,9 @@ private Q_SLOTS:
         QVERIFY(pathError->text().contains(QLatin1String("does not exist")));
 
         QTemporaryDir folder;
+        writeIdxFiles(folder.path());
         retype(lineEdit(panel, "data.path"), folder.path());
+        QTRY_VERIFY(!panel.isCheckingDatasetFolder());
         QVERIFY2(panel.isValid(), qPrintable(panel.firstError()));
         QVERIFY(!pathError->isVisibleTo(&panel));
 
@@ -262,6 +276,76 @@ private Q_SLOTS:
         choose(combo(panel, "data.name"), "synthetic");
         QVERIFY(panel.isValid());
         QVERIFY(!lineEdit(panel, "data.path")->isVisibleTo(&panel));
+    }
+
+    // Issue 23: a folder that exists but holds no dataset passed the form and failed only after
+    // Start. The folder's files are looked for (on a worker) as soon as the path is set.
+    void aFolderWithoutTheDatasetIsReportedWhenThePathIsSet() {
+        ExperimentPanel panel;
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        choose(combo(panel, "data.name"), "mnist");
+        QTemporaryDir folder;
+        retype(lineEdit(panel, "data.path"), folder.path());
+        QTRY_VERIFY2(!panel.fieldError(QStringLiteral("data.path")).isEmpty(),
+                     "an empty folder is not an MNIST dataset");
+        const QString error = panel.fieldError(QStringLiteral("data.path"));
+        QVERIFY2(error.contains(QLatin1String("train-images-idx3-ubyte")), qPrintable(error));
+        QVERIFY(!panel.isValid());
+        QVERIFY(panel.findChild<QLabel*>(QStringLiteral("error:data.path"))->isVisibleTo(&panel));
+
+        // Another dataset in the same folder is looked for again: CIFAR-10's batches.
+        choose(combo(panel, "data.name"), "cifar10");
+        QTRY_VERIFY(panel.fieldError(QStringLiteral("data.path"))
+                        .contains(QLatin1String("data_batch_1.bin")));
+
+        // The files there, the path set again: valid.
+        choose(combo(panel, "data.name"), "kmnist");
+        writeIdxFiles(folder.path());
+        retype(lineEdit(panel, "data.path"), folder.path());
+        QTRY_VERIFY(!panel.isCheckingDatasetFolder());
+        QVERIFY2(panel.isValid(), qPrintable(panel.firstError()));
+    }
+
+    // The path gets the form's width (beside its label it had ~80 px at the dock's default
+    // width, so a chosen path showed as "...nist-npm/idx").
+    void thePathFieldHasTheFormsWidth() {
+        ExperimentPanel panel;
+        panel.resize(340, 700);  // the experiment dock's default width in the window
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        choose(combo(panel, "data.name"), "mnist");
+        QLineEdit* path = lineEdit(panel, "data.path");
+        QVERIFY(path->isVisible());
+        const QString chosen = QStringLiteral("/home/someone/datasets/mnist");
+        path->setText(chosen);
+        QTRY_VERIFY(path->width() > 0);
+        QVERIFY2(path->width() >= path->fontMetrics().horizontalAdvance(chosen),
+                 qPrintable(QStringLiteral("%1 px for %2 px of text")
+                                .arg(path->width())
+                                .arg(path->fontMetrics().horizontalAdvance(chosen))));
+        QCOMPARE(path->toolTip(), chosen);
+    }
+
+    // Issue 23, item 7: at the dock's default width the preset combo cut its title off
+    // ("Quick: Fashion-MNIST MLP, AdaLFL (~1 mi").
+    void thePresetsTitleIsShownWhole() {
+        ExperimentPanel panel;
+        panel.resize(340, 700);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QVERIFY(panel.applyPreset(QStringLiteral("quick")));
+        auto* presets = panel.findChild<QComboBox*>(QStringLiteral("presetCombo"));
+        QVERIFY(presets != nullptr);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+        QStyleOptionComboBox option;
+        option.initFrom(presets);
+        const QRect text = presets->style()->subControlRect(QStyle::CC_ComboBox, &option,
+                                                            QStyle::SC_ComboBoxEditField, presets);
+        QVERIFY2(
+            text.width() >= presets->fontMetrics().horizontalAdvance(presets->currentText()),
+            qPrintable(
+                QStringLiteral("%1 px for \"%2\"").arg(text.width()).arg(presets->currentText())));
     }
 
     // Rows hide and show as the dataset changes while an error is showing (the path's), the
@@ -303,7 +387,13 @@ private Q_SLOTS:
                                           synthetic;
                 QCOMPARE(editor->isVisibleTo(&panel), expected);
                 QCOMPARE(label->isVisibleTo(&panel), expected);
-                if (expected) {
+                if (expected && QLatin1String(key) == QLatin1String("data.path")) {
+                    // The path on a line of its own, right under its label, across the form.
+                    const QRect e(editor->mapTo(&panel, QPoint(0, 0)), editor->size());
+                    const QRect l(label->mapTo(&panel, QPoint(0, 0)), label->size());
+                    QVERIFY2(l.bottom() < e.top() && e.top() - l.bottom() < l.height(), key);
+                    QVERIFY2(e.left() <= l.left(), key);
+                } else if (expected) {
                     const QRect e(editor->mapTo(&panel, QPoint(0, 0)), editor->size());
                     const QRect l(label->mapTo(&panel, QPoint(0, 0)), label->size());
                     QVERIFY2(l.center().y() >= e.top() && l.center().y() <= e.bottom(), key);

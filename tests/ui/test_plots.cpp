@@ -2,13 +2,20 @@
 // the faint raw curve under its EMA and leave non-positive values off a log axis; the heat map's
 // grid; the loss-curve view's follow / pin / play and the effective-loss mode; the log bridge.
 #include <QComboBox>
+#include <QDir>
+#include <QFileInfo>
+#include <QLabel>
 #include <QSlider>
+#include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
 #include <thread>
 
 #include <lossstudio/core/logging.h>
 #include <lossstudio/ui/event_batch.h>
+#include <lossstudio/ui/export_folder.h>
+#include <lossstudio/ui/live_view.h>
 #include <lossstudio/ui/log_bridge.h>
 #include <lossstudio/ui/loss_curve_view.h>
 #include <lossstudio/ui/loss_heatmap_view.h>
@@ -228,6 +235,107 @@ private Q_SLOTS:
         QVERIFY(view.effectivePlot()->isVisibleTo(&view));
         view.setMode(ui::LossCurveView::Mode::Curves);
         QVERIFY(view.plot()->isVisibleTo(&view));
+    }
+
+    // Issue 23: "min at p = 0.23 -> label smoothing" was announced at step 0 for a randomly
+    // initialised loss. The minimum is read as what the loss learned only once it has been
+    // learned: after Phase A (its last snapshot is the loss the online phase starts with).
+    void theMinimumIsInterpretedOnlyOnceTheLossIsLearned() {
+        struct Case {
+            const char* method;
+            int initSteps;
+            core::Phase phase;
+            std::int64_t step;
+            const char* label;
+        };
+        const QString smoothing = QStringLiteral("min at p = 0.80 \u2192 label smoothing");
+        const QString untrained = QStringLiteral("untrained loss: min at p = 0.80");
+        const QString learning = QStringLiteral("min at p = 0.80 (still learning)");
+        const std::vector<std::pair<Case, QString>> cases = {
+            {{"adalfl", 10, core::Phase::OfflineInit, 0, "Phase A's random start"}, untrained},
+            {{"adalfl", 10, core::Phase::OfflineInit, 5, "inside Phase A"}, learning},
+            {{"adalfl", 10, core::Phase::OfflineInit, 10, "Phase A's end"}, smoothing},
+            {{"adalfl", 10, core::Phase::Online, 0, "online after Phase A"}, smoothing},
+            {{"adalfl", 0, core::Phase::Online, 0, "online without Phase A"}, untrained},
+            {{"adalfl", 0, core::Phase::Online, 50, "learned online"}, smoothing},
+            {{"ml3", 0, core::Phase::Training, 0, "ML3's frozen random loss"}, untrained},
+            {{"ml3", 10, core::Phase::Training, 0, "ML3's learned loss"}, smoothing},
+            {{"taylorglo", 0, core::Phase::Search, 3, "a search generation's best"}, learning},
+            {{"taylorglo", 0, core::Phase::Training, 0, "the search's best"}, smoothing},
+        };
+        for (const auto& [c, want] : cases) {
+            core::RunConfig cfg = config();
+            cfg.method = c.method;
+            cfg.meta.initSteps = c.initSteps;
+            ui::RunData data;
+            data.reset(cfg);
+            ui::LossCurveView view(&data);
+            connect(&data, &ui::RunData::changed, &view, &ui::LossCurveView::onDataChanged);
+            // e(p) = (p - 0.8)^2: a minimum below 1.
+            core::LossSnapshot snap = snapshot(c.phase, c.step, 1);
+            for (float p : snap.p) {
+                snap.effective.push_back((p - 0.8f) * (p - 0.8f));
+                snap.effectiveSlope.push_back(2 * (p - 0.8f));
+            }
+            QVERIFY(snap.effectiveArgmin() < 1);
+            ui::EventBatch batch;
+            batch.snapshots = {snap};
+            data.append(batch);
+            QCOMPARE(view.currentIndex(), 0);
+            QVERIFY2(
+                view.argminText() == want,
+                qPrintable(
+                    QStringLiteral("%1: \"%2\"").arg(QLatin1String(c.label), view.argminText())));
+        }
+    }
+
+    // Issue 23: the accuracy plot's empty axis ran 0-1 while labelled "%".
+    void theAccuracyPlotsEmptyAxisAgreesWithItsPercentLabel() {
+        ui::RunData data;
+        ui::LiveView live(&data);
+        ui::MetricPlot* accuracy = live.accuracyPlot();
+        QVERIFY(accuracy->yAxis->label().contains(QLatin1Char('%')));
+        QCOMPARE(accuracy->yAxis->range().lower, 0.0);
+        QCOMPARE(accuracy->yAxis->range().upper, 100.0);
+        data.reset(config());  // a new run, nothing drawn yet
+        QCOMPARE(accuracy->yAxis->range().upper, 100.0);
+    }
+
+    // Export dialogs start in the folder of the last export, or in Documents: never in the
+    // process's working directory.
+    void exportDialogsStartInTheLastExportFolderOrDocuments() {
+        const QString documents =
+            QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+        const QString first = ui::exportStartPath(QStringLiteral("accuracy.png"));
+        QCOMPARE(QFileInfo(first).fileName(), QStringLiteral("accuracy.png"));
+        QVERIFY2(QFileInfo(first).absolutePath() ==
+                         QFileInfo(QDir(documents).filePath(QStringLiteral("x"))).absolutePath() ||
+                     (!QFileInfo(documents).isDir() &&
+                      QFileInfo(first).absolutePath() == QDir::homePath()),
+                 qPrintable(first));
+        QTemporaryDir dir;
+        ui::rememberExportPath(dir.filePath(QStringLiteral("runs.csv")));
+        QCOMPARE(ui::exportStartPath(QStringLiteral("compare.pdf")),
+                 QDir(dir.path()).filePath(QStringLiteral("compare.pdf")));
+    }
+
+    // Issue 23, item 7: Replay's slider said "(live)" for a finished run.
+    void aStoredRunsNewestSnapshotIsItsLastNotLive() {
+        ui::RunData data;
+        data.reset(config());
+        ui::LossCurveView view(&data);
+        connect(&data, &ui::RunData::changed, &view, &ui::LossCurveView::onDataChanged);
+        ui::EventBatch batch;
+        batch.snapshots = {snapshot(core::Phase::Online, 0, 1),
+                           snapshot(core::Phase::Online, 10, 2)};
+        data.append(batch);
+        auto* label = view.findChild<QLabel*>(QStringLiteral("snapshotLabel"));
+        QVERIFY(label != nullptr);
+        QVERIFY2(label->text().endsWith(QLatin1String("(live)")), qPrintable(label->text()));
+        view.setLive(false);  // as Replay shows it
+        QVERIFY2(label->text().endsWith(QLatin1String("2/2 (last)")), qPrintable(label->text()));
+        view.setCurrentIndex(0);
+        QVERIFY2(label->text().endsWith(QLatin1String("1/2")), qPrintable(label->text()));
     }
 
     void theLegendWrapsToTheWidthOfItsWidestColumn() {

@@ -599,6 +599,37 @@ private Q_SLOTS:
         QCOMPARE(session.reader()->run(m_runs.at(1).id).code(), storage::ErrorCode::NotFound);
     }
 
+    // Issue 23: SQLite's own words ("database is locked Unable to fetch row") reached the Runs
+    // tab alone; a sentence saying what to do now follows them.
+    void rawSqliteErrorsSayWhatToDo_data() {
+        QTest::addColumn<QString>("error");
+        QTest::addColumn<QString>("advice");
+        QTest::newRow("locked") << QStringLiteral("database is locked Unable to fetch row")
+                                << QStringLiteral("try again in a moment");
+        QTest::newRow("read-only")
+            << QStringLiteral("attempt to write a readonly database Unable to fetch row")
+            << QStringLiteral("permissions");
+        QTest::newRow("damaged") << QStringLiteral("database disk image is malformed")
+                                 << QStringLiteral("restore this one from a copy");
+        QTest::newRow("full") << QStringLiteral("database or disk is full Unable to fetch row")
+                              << QStringLiteral("free some space");
+        QTest::newRow("other version") << QStringLiteral("no such column: r.tags Unable to execute")
+                                       << QStringLiteral("another version of LossStudio");
+    }
+    void rawSqliteErrorsSayWhatToDo() {
+        QFETCH(QString, error);
+        QFETCH(QString, advice);
+        ui::StoreSession session;
+        QVERIFY(session.open(m_path).ok());
+        ui::RunsBrowser browser(&session);
+        QSignalSpy messages(&browser, &ui::RunsBrowser::message);
+        Q_EMIT browser.model()->queryFailed(error);  // as a failed page query reports it
+        QCOMPARE(messages.count(), 1);
+        const QString shown = messages.at(0).at(0).toString();
+        QVERIFY2(shown.contains(error) && shown.contains(advice), qPrintable(shown));
+        QVERIFY(ui::storeErrorAdvice(QStringLiteral("the run is still being written")).isEmpty());
+    }
+
     void aBadStoreFileShowsTheErrorAndKeepsTheOpenStore() {
         ui::StoreSession session;
         QVERIFY(session.open(m_path).ok());

@@ -5,6 +5,7 @@
 // disables Start; log lines and divergence warnings reach the window.
 #include <QAction>
 #include <QComboBox>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -499,8 +500,14 @@ private Q_SLOTS:
 
         retype(panel->editor(QStringLiteral("data.path")), QStringLiteral("/no/such/kmnist"));
         QVERIFY(!window.startAction()->isEnabled());
-        QTemporaryDir folder;
+        QTemporaryDir folder;  // holding the four IDX files' names (the form checks names)
+        for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
+            QFile file(folder.filePath(QLatin1String(name)));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+        }
         retype(panel->editor(QStringLiteral("data.path")), folder.path());
+        QTRY_VERIFY(!panel->isCheckingDatasetFolder());
         QVERIFY(window.startAction()->isEnabled());
 
         retype(panel->editor(QStringLiteral("steps")), QStringLiteral("0"));

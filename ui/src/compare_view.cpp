@@ -28,6 +28,7 @@
 #include <lossstudio/core/metric_keys.h>
 #include <lossstudio/storage/run_reader.h>
 
+#include "lossstudio/ui/export_folder.h"
 #include "lossstudio/ui/plot_view.h"
 #include "lossstudio/ui/store_session.h"
 
@@ -195,6 +196,7 @@ CompareView::CompareView(StoreSession* session, QWidget* parent)
     meta->setCsvWriter([this](const QString& p) { return exportCsv(Plot::MetaLoss, p); });
     curves->setCsvWriter([this](const QString& p) { return exportCsv(Plot::LossCurves, p); });
     m_accuracy = accuracy;
+    accuracy->yAxis->setRange(0, 100);  // in %, until runs are drawn
     m_learned = learned;
     m_meta = meta;
     m_curves = curves;
@@ -960,11 +962,12 @@ void CompareView::exportWithDialog(const QString& kind) {
         return;
     }
     const QString path = QFileDialog::getSaveFileName(
-        this, tr("Export the comparison"), QStringLiteral("compare.%1").arg(kind),
+        this, tr("Export the comparison"), exportStartPath(QStringLiteral("compare.%1").arg(kind)),
         tr("Base name (one file per plot) (*.%1)").arg(kind));
     if (path.isEmpty()) {
         return;
     }
+    rememberExportPath(path);
     const QStringList written = exportAll(path, kind);
     if (written.isEmpty()) {
         QMessageBox::warning(

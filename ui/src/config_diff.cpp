@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <QLocale>
 #include <QSet>
+#include <optional>
 
 #include <lossstudio/core/run_config.h>
 
@@ -38,6 +39,37 @@ FlatConfig flattenConfigJson(const QString& json) {
     return document.isObject() ? flattenConfig(document.object()) : FlatConfig{};
 }
 
+bool configKeyMatters(const FlatConfig& config, const QString& key) {
+    const auto value = [&config](const char* k) {
+        return config.value(QLatin1String(k)).toString();
+    };
+    const auto under = [&key](const char* prefix) { return key.startsWith(QLatin1String(prefix)); };
+    const QString method = value("method");
+    if (under("loss.") || under("meta.") || under("collapse.")) {
+        return method == QLatin1String("adalfl") || method == QLatin1String("ml3");
+    }
+    if (under("taylorglo.")) {
+        return method == QLatin1String("taylorglo");
+    }
+    if (key == QLatin1String("optimizer.momentum") || key == QLatin1String("optimizer.nesterov")) {
+        return value("optimizer.name") == QLatin1String("sgd");
+    }
+    if (key == QLatin1String("optimizer.beta1") || key == QLatin1String("optimizer.beta2") ||
+        key == QLatin1String("optimizer.eps")) {
+        return value("optimizer.name") == QLatin1String("adam");
+    }
+    if (under("data.csv_")) {
+        return value("data.name") == QLatin1String("csv");
+    }
+    if (under("data.synthetic_")) {
+        return value("data.name") == QLatin1String("synthetic");
+    }
+    if (key == QLatin1String("model.hidden")) {
+        return value("model.name") == QLatin1String("mlp");
+    }
+    return true;
+}
+
 bool isTrivialConfigKey(const QString& key) {
     return key == QLatin1String("name") || key == QLatin1String("seed");
 }
@@ -57,10 +89,17 @@ QVector<ConfigDiffRow> diffConfigs(const QVector<FlatConfig>& configs) {
         row.key = key;
         row.trivial = isTrivialConfigKey(key);
         bool differs = false;
+        std::optional<QJsonValue> first;  // of the configs the key matters to
         for (const FlatConfig& c : configs) {
+            if (!configKeyMatters(c, key)) {
+                row.values.push_back(QJsonValue(QJsonValue::Undefined));
+                continue;
+            }
             const auto it = c.constFind(key);
             row.values.push_back(it == c.cend() ? QJsonValue(QJsonValue::Undefined) : *it);
-            if (row.values.size() > 1 && row.values.last() != row.values.first()) {
+            if (!first) {
+                first = row.values.last();
+            } else if (row.values.last() != *first) {
                 differs = true;
             }
         }

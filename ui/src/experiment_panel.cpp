@@ -9,17 +9,21 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPromise>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSpinBox>
+#include <QThreadPool>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <climits>
+#include <memory>
 #include <set>
 
 #include <lossstudio/core/paths.h>
 #include <lossstudio/core/version.h>
 
+#include "dataset_folder.h"
 #include "lossstudio/ui/config_io.h"
 #include "wheel_guard.h"
 
@@ -197,8 +201,10 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
     outer->setContentsMargins(6, 6, 6, 6);
     outer->setSpacing(6);
 
-    // Presets and the advanced toggle sit above the scrolling form.
-    auto* presetRow = new QHBoxLayout;
+    // Presets and the advanced toggle sit above the scrolling form; the preset's title on the
+    // dock's whole width under its label (beside it, "(~1 min)" was cut off at 1280x800).
+    auto* presetRow = new QVBoxLayout;
+    presetRow->setSpacing(2);
     presetRow->addWidget(new QLabel(tr("Preset:"), this));
     m_presetCombo = new QComboBox(this);
     m_presetCombo->setObjectName(QStringLiteral("presetCombo"));
@@ -211,7 +217,7 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
         m_presetCombo->addItem(preset.title, preset.id);
         m_presetCombo->setItemData(m_presetCombo->count() - 1, preset.description, Qt::ToolTipRole);
     }
-    presetRow->addWidget(m_presetCombo, 1);
+    presetRow->addWidget(m_presetCombo);
     outer->addLayout(presetRow);
     m_presetDescription = new QLabel(this);
     m_presetDescription->setObjectName(QStringLiteral("presetDescription"));
@@ -250,6 +256,8 @@ ExperimentPanel::ExperimentPanel(QWidget* parent) : QWidget(parent) {
         }
     });
     connect(m_advanced, &QCheckBox::toggled, this, [this]() { updateRelevance(); });
+    connect(&m_folderWatcher, &QFutureWatcher<QString>::finished, this,
+            &ExperimentPanel::onDatasetFolderChecked);
 
     setConfig(core::RunConfig{});
 }
@@ -319,7 +327,17 @@ void ExperimentPanel::buildForm(QVBoxLayout* layout) {
             label->setAlignment(Qt::AlignLeft | Qt::AlignVCenter);
             label->setMinimumHeight(editor->sizeHint().height());
             grid->addWidget(label, row, 0, Qt::AlignLeft | Qt::AlignTop);
-            grid->addWidget(f.row, row, 1);
+            if (info->key == "data.path") {
+                // A path needs the width: on a line of its own under its label, across both
+                // columns (beside the label it had ~80 px at the dock's default width).
+                ++row;
+                grid->addWidget(f.row, row, 0, 1, 2);
+                auto* line = qobject_cast<QLineEdit*>(editor);
+                connect(line, &QLineEdit::textChanged, line,
+                        [line](const QString& text) { line->setToolTip(text); });
+            } else {
+                grid->addWidget(f.row, row, 1);
+            }
             ++row;
             m_fields.push_back(std::move(f));
             placed.insert(info->key);
@@ -456,7 +474,9 @@ void ExperimentPanel::setConfig(const core::RunConfig& config) {
     for (Field& f : m_fields) {
         setEditorText(f, configValueText(m_config, f.info.key));
     }
+    m_presetCombo->setCurrentIndex(0);  // a config of its own; applyPreset names its preset after
     m_updating = false;
+    checkDatasetFolder();
     revalidate();
     Q_EMIT configChanged();
 }
@@ -474,6 +494,9 @@ void ExperimentPanel::onEdited(const std::string& key) {
         m_editErrors.erase(key);
     } else {
         m_editErrors[key] = QString::fromStdString(status.error());
+    }
+    if (key == "data.path" || key == "data.name") {
+        checkDatasetFolder();
     }
     if (m_presetCombo->currentIndex() > 0) {
         m_presetDescription->setText(
@@ -513,6 +536,11 @@ void ExperimentPanel::revalidate() {
                 info.exists() ? tr("config key 'data.path': %1 is not a folder").arg(path)
                               : tr("config key 'data.path': folder %1 does not exist").arg(path);
         }
+    }
+    // The worker's answer about the folder's files, while it is about this dataset and path.
+    if (errors.count("data.path") == 0 && !m_folderError.isEmpty() &&
+        m_folderChecked == QString::fromStdString(m_config.data.name + "\n" + m_config.data.path)) {
+        errors["data.path"] = m_folderError;
     }
     if (errors.count("device") == 0 && m_config.device == "cuda" && !m_cudaAvailable) {
         errors["device"] = tr("LibTorch reports no CUDA device on this machine: choose CPU");
@@ -584,6 +612,38 @@ void ExperimentPanel::updateRelevance() {
     }
 }
 
+void ExperimentPanel::checkDatasetFolder() {
+    const QString dataset = QString::fromStdString(m_config.data.name);
+    const QString path = QString::fromStdString(m_config.data.path);
+    const QString key = dataset + QLatin1Char('\n') + path;
+    if (path.isEmpty() || dataset == QLatin1String("synthetic")) {
+        m_folderChecked = key;
+        m_folderError.clear();
+        return;
+    }
+    // A stat per candidate file name: instant on a local disk, seconds on a sleeping network
+    // share, so never on the GUI thread. A newer check (also of the same path: its files may
+    // have changed) replaces the watcher's future; the older one finishes unheard.
+    m_folderChecking = key;
+    auto promise = std::make_shared<QPromise<QString>>();
+    m_folderWatcher.setFuture(promise->future());
+    promise->start();
+    QThreadPool::globalInstance()->start([promise, dataset, path]() {
+        promise->addResult(datasetFolderProblem(dataset, path));
+        promise->finish();
+    });
+}
+
+void ExperimentPanel::onDatasetFolderChecked() {
+    const QFuture<QString> future = m_folderWatcher.future();
+    if (future.resultCount() == 0) {
+        return;
+    }
+    m_folderChecked = m_folderChecking;
+    m_folderError = future.result();
+    revalidate();
+}
+
 void ExperimentPanel::browseForPath() {
     Field* f = field("data.path");
     auto* line = f != nullptr ? qobject_cast<QLineEdit*>(f->editor) : nullptr;
@@ -620,6 +680,11 @@ QString ExperimentPanel::fieldError(const QString& key) const {
 QWidget* ExperimentPanel::editor(const QString& key) const {
     const Field* f = field(key.toStdString());
     return f != nullptr ? f->editor : nullptr;
+}
+
+const Preset* ExperimentPanel::currentPreset() const {
+    const QString id = m_presetCombo->currentData().toString();
+    return id.isEmpty() ? nullptr : findPreset(m_presets, id);
 }
 
 bool ExperimentPanel::applyPreset(const QString& id) {

@@ -45,6 +45,7 @@ LiveView::LiveView(const RunData* data, QWidget* parent) : QWidget(parent), m_da
         {{key(core::keys::kSearchError), tr("candidate validation error"), true, 100.0},
          {key(core::keys::kSearchBestError), tr("best so far"), false, 100.0}});
     m_accuracy->setObjectName(QStringLiteral("accuracyPlot"));
+    m_accuracy->setEmptyYRange(0, 100);  // its unit is %
     m_losses = new MetricPlot(tr("Learned loss and meta-loss"), tr("loss (nats)"),
                               {{key(core::keys::kTrainLoss), tr("learned loss"), true, 1.0},
                                {key(core::keys::kMetaLoss), tr("meta-loss"), true, 1.0},

@@ -46,6 +46,32 @@ double interpolate(const QVector<double>& p, const QVector<double>& values, doub
     return values[lo] + t * (values[hi] - values[lo]);
 }
 
+/// How far the loss of a snapshot has been learned, which decides whether its minimum may be read
+/// as what the loss has learned.
+enum class Learned { Untrained, Learning, Learned };
+
+/// Phase A's and the search's snapshots show a loss still being learned (Phase A's last one is
+/// the loss the run goes on with); the final phase's show the learned loss, except a loss nothing
+/// trained: AdaLFL's at online step 0 without Phase A, ML3's frozen loss without Phase A.
+Learned learnedAt(const core::RunConfig& config, core::Phase phase, qint64 step) {
+    const bool phaseA = config.meta.initSteps > 0;
+    switch (phase) {
+        case core::Phase::Setup:
+            return Learned::Untrained;
+        case core::Phase::OfflineInit:
+            return step == 0                       ? Learned::Untrained
+                   : step >= config.meta.initSteps ? Learned::Learned
+                                                   : Learned::Learning;
+        case core::Phase::Search:
+            return Learned::Learning;
+        case core::Phase::Online:
+            return phaseA || step > 0 ? Learned::Learned : Learned::Untrained;
+        case core::Phase::Training:
+            return config.method == "ml3" && !phaseA ? Learned::Untrained : Learned::Learned;
+    }
+    return Learned::Learned;
+}
+
 /// The finite range of a graph's points: false when it has none.
 bool valueRange(const QCPGraph* graph, double& low, double& high) {
     bool have = false;
@@ -68,7 +94,7 @@ LossCurveView::LossCurveView(const RunData* data, QWidget* parent) : QWidget(par
     // The raw curves: their scale.
     m_plot = new PlotView(tr("Learned loss"), this);
     m_plot->setObjectName(QStringLiteral("lossPlot"));
-    m_plot->xAxis->setLabel(tr("p, predicted probability of the class"));
+    m_plot->xAxis->setLabel(tr("p, predicted probability"));  // fits Replay's narrower plot
     m_plot->yAxis->setLabel(tr("loss"));
     m_plot->xAxis->setRange(0, 1);
     // The references first: drawn under the learned loss.
@@ -197,6 +223,11 @@ QList<PlotView*> LossCurveView::plots() const {
 
 QString LossCurveView::argminText() const {
     return m_argminText;
+}
+
+void LossCurveView::setLive(bool live) {
+    m_live = live;
+    showSnapshot(m_index);
 }
 
 void LossCurveView::setMode(Mode mode) {
@@ -356,7 +387,9 @@ void LossCurveView::showSnapshot(int index) {
                          .arg(curve.step)
                          .arg(index + 1)
                          .arg(count)
-                         .arg(m_following ? tr(" (live)") : QString()));
+                         .arg(!m_following ? QString()
+                              : m_live     ? tr(" (live)")
+                                           : tr(" (last)")));
     if (!m_plot->userMovedView()) {
         fitY();
     }
@@ -443,9 +476,20 @@ void LossCurveView::showEffective(const LossCurve& curve) {
         m_argminLine->start->setCoords(argmin, 1.0);  // the bottom of the axis rect
         m_argminLine->end->setCoords(argmin, minimum - shift);
     }
-    m_argminText = argmin < 1.0 - 1e-6
-                       ? tr("min at p = %1 \u2192 label smoothing").arg(argmin, 0, 'f', 2)
-                       : tr("min at p = 1");
+    // Where a random or half-learned loss has its minimum says nothing about what it learns.
+    const QString where =
+        argmin < 1.0 - 1e-6 ? tr("min at p = %1").arg(argmin, 0, 'f', 2) : tr("min at p = 1");
+    switch (learnedAt(m_data->config(), curve.phase, curve.step)) {
+        case Learned::Untrained:
+            m_argminText = tr("untrained loss: %1").arg(where);
+            break;
+        case Learned::Learning:
+            m_argminText = tr("%1 (still learning)").arg(where);
+            break;
+        case Learned::Learned:
+            m_argminText = argmin < 1.0 - 1e-6 ? tr("%1 \u2192 label smoothing").arg(where) : where;
+            break;
+    }
     m_argmin->setName(m_argminText);
 }
 

@@ -18,7 +18,9 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include <lossstudio/core/logging.h>
 #include <lossstudio/core/metric_keys.h>
@@ -28,10 +30,12 @@
 
 #include "lossstudio/ui/compare_view.h"
 #include "lossstudio/ui/experiment_panel.h"
+#include "lossstudio/ui/export_folder.h"
 #include "lossstudio/ui/live_view.h"
 #include "lossstudio/ui/log_bridge.h"
 #include "lossstudio/ui/log_panel.h"
 #include "lossstudio/ui/plot_view.h"
+#include "lossstudio/ui/presets.h"
 #include "lossstudio/ui/replay.h"
 #include "lossstudio/ui/replay_view.h"
 #include "lossstudio/ui/run_data.h"
@@ -55,6 +59,20 @@ QString formatDuration(double seconds) {
     return QStringLiteral("%1s").arg(s);
 }
 
+/// The ETA's rate is taken over this much of the run's recent wall time.
+constexpr double kRateWindowSeconds = 60;
+/// Before this much wall time (or progress) the rate says too little for an ETA.
+constexpr double kFirstEtaSeconds = 3;
+constexpr double kFirstEtaProgress = 0.002;
+/// The busy-machine note: a run expected to take this many times the preset's stated time.
+constexpr double kBusySlowdown = 2;
+constexpr qint64 kLoadIntervalMs = 2000;
+
+double systemLoad() {
+    double load[1] = {-1};
+    return getloadavg(load, 1) == 1 ? load[0] : -1;
+}
+
 }  // namespace
 
 MainWindow::MainWindow(core::Engine engine, QWidget* parent) : QMainWindow(parent) {
@@ -62,6 +80,7 @@ MainWindow::MainWindow(core::Engine engine, QWidget* parent) : QMainWindow(paren
     setWindowTitle(tr("LossStudio"));
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowNestedDocks);
 
+    m_loadSource = systemLoad;
     m_logBridge = new LogBridge(this);
     m_data = new RunData(this);
     const core::EngineInfo engineInfo = engine.info;
@@ -231,6 +250,16 @@ void MainWindow::buildActions() {
     bar->addAction(m_start);
     bar->addAction(m_pause);
     bar->addAction(m_stop);
+    // Pause becomes Resume: one width for both texts, so Stop and the rest never shift.
+    if (auto* pause = qobject_cast<QToolButton*>(bar->widgetForAction(m_pause))) {
+        int width = 0;
+        for (const QString& text : {tr("&Pause"), tr("&Resume")}) {
+            pause->setText(text);
+            width = std::max(width, pause->sizeHint().width());
+        }
+        pause->setText(m_pause->text());
+        pause->setMinimumWidth(width);
+    }
     bar->addSeparator();
     bar->addAction(load);
     bar->addAction(save);
@@ -275,6 +304,10 @@ void MainWindow::buildStatusBar() {
     m_warningLabel->setObjectName(QStringLiteral("warningLabel"));
     m_warningLabel->setStyleSheet(QStringLiteral("color: #b26a00; font-weight: bold;"));
     m_warningLabel->setVisible(false);
+    m_busyLabel = new QLabel(this);
+    m_busyLabel->setObjectName(QStringLiteral("busyLabel"));
+    m_busyLabel->setStyleSheet(QStringLiteral("color: #b26a00;"));
+    m_busyLabel->setVisible(false);
     // Fixed widths for the labels whose text changes every frame, so nothing jumps or clips.
     const QFontMetrics metrics(font());
     m_stepLabel->setMinimumWidth(metrics.horizontalAdvance(QStringLiteral("step 000000 / 000000")));
@@ -283,6 +316,7 @@ void MainWindow::buildStatusBar() {
         metrics.horizontalAdvance(QStringLiteral("val 00.0% \u00b7 test 00.0%")));
     m_phaseLabel->setMinimumWidth(
         metrics.horizontalAdvance(QStringLiteral("Phase A: offline init")));
+    statusBar()->addPermanentWidget(m_busyLabel);
     statusBar()->addPermanentWidget(m_warningLabel);
     statusBar()->addPermanentWidget(m_stateLabel);
     statusBar()->addPermanentWidget(m_phaseLabel);
@@ -379,7 +413,7 @@ bool MainWindow::resumeStoredRun(qint64 runId) {
     m_warnings = 0;
     m_warningLabel->clear();
     m_warningLabel->setVisible(false);
-    m_etaLabel->clear();
+    resetProgress();
     m_accuracyLabel->clear();
     EngineController::StartOptions options;
     options.checkpoint = plan.value().checkpoint;
@@ -462,10 +496,15 @@ bool MainWindow::startRun() {
     m_warnings = 0;
     m_warningLabel->clear();
     m_warningLabel->setVisible(false);
+    resetProgress();
     m_progress->setValue(0);
-    m_etaLabel->clear();
     m_accuracyLabel->clear();
     m_stepLabel->clear();
+    // A preset run as it is: its stated time is what the busy-machine note compares with.
+    if (const Preset* preset = m_panel->currentPreset(); preset != nullptr) {
+        m_expectedSeconds = preset->expectedSeconds;
+        m_expectedFrom = preset->title;
+    }
     m_phaseLabel->setText(QString::fromStdString(core::phaseTitle(core::Phase::Setup)));
     EngineController::StartOptions options;
     options.storePath = m_storePath;
@@ -479,15 +518,107 @@ bool MainWindow::startRun() {
 }
 
 void MainWindow::onStateChanged(EngineController::State state) {
+    using State = EngineController::State;
     m_stateLabel->setText(EngineController::stateName(state));
-    if (state == EngineController::State::Paused) {
-        statusBar()->showMessage(tr("Paused; Resume with F6"));
-    } else if (state == EngineController::State::Stopping) {
+    if (state == State::Pausing) {
+        // The engine pauses at its next step boundary, after an evaluation or checkpoint it is
+        // in: say at once that the request was taken.
+        statusBar()->showMessage(
+            tr("Pausing: the engine stops after its current step (an evaluation can take a few "
+               "seconds)\u2026"));
+        m_etaLabel->setText(tr("pausing\u2026"));
+    } else if (state == State::Paused) {
+        statusBar()->showMessage(
+            tr("Paused at %1; Resume with F6")
+                .arg(m_stepLabel->text().isEmpty()
+                         ? m_phaseLabel->text()
+                         : m_phaseLabel->text() + QLatin1Char(' ') + m_stepLabel->text()));
+        m_etaLabel->setText(tr("paused"));
+    } else if (state == State::Stopping) {
         statusBar()->showMessage(tr("Stopping: the engine saves a checkpoint\u2026"));
-    } else if (state == EngineController::State::Running) {
+        m_etaLabel->clear();  // an estimate of a run that is ending is no longer one
+        m_busyLabel->setVisible(false);
+    } else if (state == State::Running) {
         statusBar()->clearMessage();
+        m_rate.clear();  // after a pause: the rate of the steps from now on
     }
     updateActions();
+}
+
+void MainWindow::resetProgress() {
+    m_rate.clear();
+    m_etaLabel->clear();
+    m_etaLabel->setToolTip(QString());
+    m_busyLabel->clear();
+    m_busyLabel->setVisible(false);
+    m_loadChecked.invalidate();
+    m_expectedSeconds = 0;
+    m_expectedFrom.clear();
+}
+
+void MainWindow::updateEta(const core::StepMetrics& step) {
+    const double t = step.wallTime;
+    const double p = step.progress;
+    m_rate.emplace_back(t, p);
+    while (m_rate.size() > 2 && m_rate.front().first < t - kRateWindowSeconds) {
+        m_rate.pop_front();
+    }
+    m_etaLabel->setToolTip(tr("elapsed %1").arg(formatDuration(t)));
+    const auto state = m_controller->state();
+    if (state == EngineController::State::Pausing || state == EngineController::State::Paused ||
+        state == EngineController::State::Stopping) {
+        return;  // their own text (onStateChanged)
+    }
+    // The rate of the last minute: Phase A, a search and the final phase cost differently per
+    // step, and a machine's load changes; the whole run's average until a window has filled.
+    double rate = -1;
+    const auto& [t0, p0] = m_rate.front();
+    if (t - t0 >= kFirstEtaSeconds && p > p0) {
+        rate = (p - p0) / (t - t0);
+    } else if (t >= kFirstEtaSeconds && p >= kFirstEtaProgress) {
+        rate = p / t;
+    }
+    const double eta = rate > 0 ? (1 - p) / rate : -1;
+    m_etaLabel->setText(eta >= 0 ? tr("ETA %1").arg(formatDuration(eta)) : tr("ETA \u2026"));
+    updateBusyNote(t, eta);
+}
+
+void MainWindow::updateBusyNote(double elapsed, double eta) {
+    if (m_expectedSeconds <= 0 || eta < 0) {
+        return;
+    }
+    if (!m_loadChecked.isValid() || m_loadChecked.elapsed() >= kLoadIntervalMs) {
+        m_load = m_loadSource ? m_loadSource() : -1;
+        m_loadChecked.start();
+    }
+    const int cores = core::hardwareThreads();
+    const double expected = elapsed + eta;
+    const bool busy = m_load > cores && expected > kBusySlowdown * m_expectedSeconds;
+    if (busy) {
+        // Qt's %n plural needs a translation to read "2 cores": spelled out here.
+        const QString coreText = cores == 1 ? tr("1 core") : tr("%1 cores").arg(cores);
+        m_busyLabel->setText(
+            tr("\u26a0 busy machine (load %1 on %2): about %3, not %4")
+                .arg(m_load, 0, 'f', 1)
+                .arg(coreText, formatDuration(expected), formatDuration(m_expectedSeconds)));
+        m_busyLabel->setToolTip(
+            tr("Other programs use the processor: the load average %1 is above the %2 of this "
+               "machine, so this run is expected to take %3 from start to finish where the "
+               "preset \u201c%4\u201d states %5 on an idle machine.")
+                .arg(m_load, 0, 'f', 1)
+                .arg(coreText, formatDuration(expected), m_expectedFrom,
+                     formatDuration(m_expectedSeconds)));
+    }
+    m_busyLabel->setVisible(busy);
+}
+
+void MainWindow::setLoadSource(LoadSource source) {
+    m_loadSource = std::move(source);
+    m_loadChecked.invalidate();
+}
+
+QString MainWindow::busyText() const {
+    return m_busyLabel->isVisible() ? m_busyLabel->text() : QString();
 }
 
 void MainWindow::onEvents(const EventBatch& batch) {
@@ -500,10 +631,7 @@ void MainWindow::onEvents(const EventBatch& batch) {
         const std::int64_t total = core::phaseSteps(config, step.phase);
         m_stepLabel->setText(tr("step %1 / %2").arg(step.step).arg(total));
         m_progress->setValue(static_cast<int>(std::lround(step.progress * 1000)));
-        const double eta =
-            step.progress > 0 ? step.wallTime * (1 - step.progress) / step.progress : -1;
-        m_etaLabel->setText(tr("ETA %1").arg(formatDuration(eta)));
-        m_etaLabel->setToolTip(tr("elapsed %1").arg(formatDuration(step.wallTime)));
+        updateEta(step);
     }
     if (!batch.evaluations.empty()) {
         const auto validation =
@@ -535,6 +663,8 @@ QString MainWindow::warningText() const {
 
 void MainWindow::onRunFinished(const core::Finished& finished) {
     const QString message = QString::fromStdString(finished.message);
+    m_busyLabel->setVisible(false);
+    m_etaLabel->setToolTip(tr("elapsed %1").arg(formatDuration(finished.wallTime)));
     switch (finished.status) {
         case core::RunStatus::Finished:
             m_progress->setValue(1000);
@@ -546,11 +676,15 @@ void MainWindow::onRunFinished(const core::Finished& finished) {
                                          : tr("Finished: %1").arg(message));
             break;
         case core::RunStatus::Stopped:
+            m_etaLabel->setText(tr("ran %1").arg(formatDuration(finished.wallTime)));
             statusBar()->showMessage(tr("Stopped: %1 (checkpoint saved)").arg(message));
             break;
         case core::RunStatus::Failed:
         case core::RunStatus::Diverged:
         case core::RunStatus::Running: {
+            m_etaLabel->setText(finished.wallTime > 0
+                                    ? tr("ran %1").arg(formatDuration(finished.wallTime))
+                                    : QString());
             statusBar()->showMessage(
                 tr("Run %1: %2")
                     .arg(QString::fromLatin1(core::statusName(finished.status)), message));
@@ -653,11 +787,13 @@ void MainWindow::loadConfig() {
 void MainWindow::saveConfig() {
     QString path = QFileDialog::getSaveFileName(
         this, tr("Save config"),
-        QString::fromStdString(core::defaultRunName(m_panel->config())) + QStringLiteral(".json"),
+        exportStartPath(QString::fromStdString(core::defaultRunName(m_panel->config())) +
+                        QStringLiteral(".json")),
         tr("JSON config (*.json)"));
     if (path.isEmpty()) {
         return;
     }
+    rememberExportPath(path);
     if (!path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
         path += QStringLiteral(".json");
     }

@@ -370,6 +370,12 @@ void MetricPlot::fitIfFollowing() {
     }
 }
 
+void MetricPlot::setEmptyYRange(double lower, double upper) {
+    m_emptyRange = QCPRange(lower, upper);
+    fitAxes();
+    requestReplot();
+}
+
 void MetricPlot::fitAxes() {
     // x: the whole phase, so the curves grow towards the right edge as the run goes on.
     const auto& config = m_data->config();
@@ -402,7 +408,7 @@ void MetricPlot::fitAxes() {
         high = std::max(high, m_thresholdValue);
     }
     if (!have) {
-        yAxis->setRange(logY() ? QCPRange(0.1, 10) : QCPRange(0, 1));
+        yAxis->setRange(logY() ? QCPRange(0.1, 10) : m_emptyRange);
         return;
     }
     if (logY()) {

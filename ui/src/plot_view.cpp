@@ -12,6 +12,8 @@
 
 #include <lossstudio/core/logging.h>
 
+#include "lossstudio/ui/export_folder.h"
+
 namespace lossstudio::ui {
 namespace {
 
@@ -380,12 +382,13 @@ void PlotView::exportWithDialog(const QString& kind) {
     const QString filter = kind == QLatin1String("png")   ? tr("PNG image (*.png)")
                            : kind == QLatin1String("pdf") ? tr("PDF document (*.pdf)")
                                                           : tr("CSV table (*.csv)");
-    QString path =
-        QFileDialog::getSaveFileName(this, tr("Export %1").arg(m_titleText),
-                                     fileStem(m_titleText) + QLatin1Char('.') + kind, filter);
+    QString path = QFileDialog::getSaveFileName(
+        this, tr("Export %1").arg(m_titleText),
+        exportStartPath(fileStem(m_titleText) + QLatin1Char('.') + kind), filter);
     if (path.isEmpty()) {
         return;
     }
+    rememberExportPath(path);
     if (!path.endsWith(QLatin1Char('.') + kind, Qt::CaseInsensitive)) {
         path += QLatin1Char('.') + kind;
     }

@@ -41,6 +41,7 @@ QVector<Preset> builtinPresets() {
         preset.title = root.value(QStringLiteral("title")).toString(preset.id);
         preset.description = root.value(QStringLiteral("description")).toString();
         preset.order = root.value(QStringLiteral("order")).toInt(100);
+        preset.expectedSeconds = root.value(QStringLiteral("expected_seconds")).toDouble(0);
         preset.config = root.value(QStringLiteral("config")).toObject();
         presets.push_back(preset);
     }

@@ -6,6 +6,7 @@
 #include <QVBoxLayout>
 
 #include "lossstudio/ui/live_view.h"
+#include "lossstudio/ui/loss_curve_view.h"
 #include "lossstudio/ui/replay.h"
 #include "lossstudio/ui/run_data.h"
 
@@ -16,6 +17,7 @@ ReplayView::ReplayView(QWidget* parent) : QWidget(parent) {
     m_data = new RunData(this);
     m_live = new LiveView(m_data, this);
     m_live->setObjectName(QStringLiteral("replayLiveView"));
+    m_live->lossCurves()->setLive(false);  // a stored run: its newest snapshot is its last
     m_header = new QLabel(tr("Open a run in the Runs tab (double-click) to replay it here."), this);
     m_header->setObjectName(QStringLiteral("replayHeader"));
     m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);

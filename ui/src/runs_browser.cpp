@@ -21,6 +21,7 @@
 #include <lossstudio/storage/run_reader.h>
 #include <lossstudio/storage/run_transfer.h>
 
+#include "lossstudio/ui/export_folder.h"
 #include "lossstudio/ui/run_table_model.h"
 #include "lossstudio/ui/store_session.h"
 
@@ -221,8 +222,9 @@ RunsBrowser::RunsBrowser(StoreSession* session, QWidget* parent)
                 : tr("%n run(s)", nullptr, m_model->rowCount()));
     });
     connect(m_model, &RunTableModel::dataChanged, this, [this]() { updateDetails(); });
-    connect(m_model, &RunTableModel::queryFailed, this,
-            [this](const QString& text) { Q_EMIT message(tr("Run store: %1").arg(text)); });
+    connect(m_model, &RunTableModel::queryFailed, this, [this](const QString& text) {
+        Q_EMIT message(tr("Run store: %1").arg(withStoreAdvice(text)));
+    });
     connect(m_model, &RunTableModel::editFailed, this, [this](const QString& text) {
         showError(tr("Cannot save the edit"), text, "editError");
     });
@@ -451,7 +453,7 @@ void RunsBrowser::updateDetails() {
         m_details->setText(m_model->lastError().isEmpty()
                                ? tr("Select a run to see its details; F2 edits a name, tags or "
                                     "notes in place.")
-                               : m_model->lastError());
+                               : withStoreAdvice(m_model->lastError()));
         m_tagsEdit->clear();
         m_notesEdit->clear();
         m_tagsEdit->setEnabled(false);
@@ -550,11 +552,13 @@ void RunsBrowser::updateActions() {
 
 void RunsBrowser::showError(const QString& title, const QString& text, const char* objectName) {
     // Not modal-blocking: the event loop (and tests) keep running.
+    // A raw SQLite error says what failed; the sentence under it says what to do.
     auto* box = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
     box->setObjectName(QLatin1String(objectName));
+    box->setInformativeText(storeErrorAdvice(text));
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
-    Q_EMIT message(title + QStringLiteral(": ") + text);
+    Q_EMIT message(title + QStringLiteral(": ") + withStoreAdvice(text));
 }
 
 bool RunsBrowser::openStore(const QString& path) {
@@ -641,11 +645,12 @@ void RunsBrowser::exportSelected() {
     }
     QString filter;
     QString path = QFileDialog::getSaveFileName(
-        this, tr("Export runs"), QStringLiteral("runs.csv"),
+        this, tr("Export runs"), exportStartPath(QStringLiteral("runs.csv")),
         tr("CSV, one row per metric point (*.csv);;JSON, everything (*.json)"), &filter);
     if (path.isEmpty()) {
         return;
     }
+    rememberExportPath(path);
     const bool json = filter.contains(QLatin1String("json")) ||
                       path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
     if (!path.contains(QLatin1Char('.'))) {

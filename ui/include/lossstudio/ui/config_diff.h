@@ -25,15 +25,25 @@ FlatConfig flattenConfigJson(const QString& json);
 /// The diff shows them (marked); grouping ignores them.
 bool isTrivialConfigKey(const QString& key);
 
+/// Whether `key` has an effect on a run of `config`: the learned loss's, meta-learning's and the
+/// collapse watch's keys only for ML3 and AdaLFL, TaylorGLO's only for TaylorGLO, SGD's and
+/// Adam's only for their optimiser, the CSV and synthetic data keys only for their dataset,
+/// model.hidden only for the MLP. Thread-safe (pure).
+bool configKeyMatters(const FlatConfig& config, const QString& key);
+
 /// One key whose value is not the same in every config.
 struct ConfigDiffRow {
     QString key;
-    QVector<QJsonValue> values;  ///< one per config, in order; Undefined where the key is missing
+    /// One per config, in order; Undefined where the key is missing or has no effect on that
+    /// config's run (configKeyMatters).
+    QVector<QJsonValue> values;
     bool trivial = false;        ///< name or seed (see isTrivialConfigKey)
 };
 
-/// The keys (sorted) whose values differ across `configs` — a key missing from some configs
-/// differs too. Nothing is ignored; trivial keys are marked. Thread-safe (pure).
+/// The keys (sorted) whose values differ across the configs on whose runs they have an effect
+/// (configKeyMatters; a key missing from such a config differs too): meta.init_steps of a
+/// cross-entropy run beside an AdaLFL run is no difference. Trivial keys are marked.
+/// Thread-safe (pure).
 QVector<ConfigDiffRow> diffConfigs(const QVector<FlatConfig>& configs);
 
 /// A text identity of a config without its trivial keys: runs with equal keys are repeats of one

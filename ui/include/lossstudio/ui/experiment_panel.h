@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QFutureWatcher>
 #include <QString>
 #include <QVector>
 #include <QWidget>
@@ -23,7 +24,9 @@ class WheelGuard;
 /// description taken from there), grouped as the JSON is, with presets, JSON load / save and
 /// inline validation. Every edit goes through core::setConfigValue, then core::validate and a
 /// check that the dataset's path exists; an error appears in red under the field it names and
-/// makes the form invalid (validityChanged), which disables Start.
+/// makes the form invalid (validityChanged), which disables Start. Whether a folder holds the
+/// dataset's files is checked on a worker thread when the dataset or its path is set; its answer
+/// shows under the path when it arrives.
 ///
 /// Thread affinity: GUI thread.
 class ExperimentPanel final : public QWidget {
@@ -47,6 +50,8 @@ public:
     QWidget* editor(const QString& key) const;
 
     const QVector<Preset>& presets() const { return m_presets; }
+    /// The preset the form holds unchanged (applied and not edited since), or nullptr.
+    const Preset* currentPreset() const;
     /// Applies the preset with `id` (keeps the dataset path when the dataset stays the same).
     /// Returns false if there is no such preset.
     bool applyPreset(const QString& id);
@@ -55,6 +60,9 @@ public:
     core::Status loadConfigFile(const QString& path);
     /// Saves the form's config (every key) as JSON.
     core::Status saveConfigFile(const QString& path) const;
+
+    /// True while the dataset folder's files are being looked for (tests).
+    bool isCheckingDatasetFolder() const { return m_folderWatcher.isRunning(); }
 
     /// Whether the engine has a CUDA device (device "cuda" is an error without one; default false).
     void setCudaAvailable(bool available);
@@ -88,6 +96,9 @@ private:
     void revalidate();
     void updateRelevance();
     void browseForPath();
+    /// Looks for the dataset's files in data.path on a worker (datasetFolderProblem).
+    void checkDatasetFolder();
+    void onDatasetFolderChecked();
     Field* field(const std::string& key);
     const Field* field(const std::string& key) const;
 
@@ -105,6 +116,10 @@ private:
     bool m_updating = false;
     bool m_wasValid = true;
     bool m_cudaAvailable = false;
+    QFutureWatcher<QString> m_folderWatcher;
+    QString m_folderChecking;  ///< "dataset\npath" of the running check
+    QString m_folderChecked;   ///< "dataset\npath" m_folderError answers
+    QString m_folderError;
 };
 
 }  // namespace lossstudio::ui

@@ -28,7 +28,9 @@ class PlotView;
 ///   training. Drawn by default as e(p) - min e, so the shape stays readable when the raw losses
 ///   are in the hundreds (the y axis says by how much it is shifted), against cross-entropy's own
 ///   effective loss -r log p; its minimum is marked and labelled ("min at p = 0.83 -> label
-///   smoothing" when below 1).
+///   smoothing" when below 1), read as what the loss learned only once it has been learned:
+///   "untrained loss: min at p = ..." for a loss nothing has trained yet (Phase A's step 0, an
+///   online phase's step 0 without Phase A), "(still learning)" inside Phase A or the search.
 /// Follows the newest snapshot while the slider is at its end; moving the slider back pins it.
 ///
 /// Thread affinity: GUI thread. The RunData is not owned and must outlive the view.
@@ -61,7 +63,8 @@ public:
     QCPGraph* effectiveGraph() const { return m_effective; }
     QCPGraph* effectiveReferenceGraph() const { return m_effReference; }
     QCPGraph* argminGraph() const { return m_argmin; }
-    /// The minimum's label (its legend entry), e.g. "min at p = 0.83 → label smoothing", or
+    /// The minimum's label (its legend entry), e.g. "min at p = 0.83 → label smoothing",
+    /// "untrained loss: min at p = 0.23", "min at p = 0.40 (still learning)", or
     /// "flat: no minimum (collapsed?)" for a flat e (no marker then); empty without a snapshot.
     QString argminText() const;
     /// Both plots.
@@ -76,6 +79,9 @@ public:
     bool showStep(core::Phase phase, qint64 step);
     /// True while the view shows the newest snapshot as it arrives.
     bool isFollowing() const { return m_following; }
+    /// Whether the run shown is live (default): the newest snapshot is labelled "(live)", or,
+    /// for a stored run (Replay), "(last)".
+    void setLive(bool live);
     void setMode(Mode mode);
     Mode mode() const { return m_mode; }
     void setEffectiveScale(EffectiveScale scale);
@@ -126,6 +132,7 @@ private:
     Mode m_mode = Mode::Curves;
     EffectiveScale m_scale = EffectiveScale::FromMinimum;
     bool m_following = true;
+    bool m_live = true;
     bool m_settingSlider = false;
 };
 

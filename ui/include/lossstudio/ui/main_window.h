@@ -1,10 +1,13 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QString>
 #include <QVector>
+#include <deque>
 #include <functional>
 #include <string>
+#include <utility>
 
 #include <lossstudio/core/events.h>
 #include <lossstudio/core/result.h>
@@ -54,6 +57,8 @@ class MainWindow final : public QMainWindow {
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
+    /// The machine's load average over the last minute, negative when unknown.
+    using LoadSource = std::function<double()>;
     /// Reads a ResumeRequest for the run `runUuid` of the store at `storePath`.
     using ResumeLoader = std::function<core::Result<ResumeRequest>(const QString& storePath,
                                                                    const QString& runUuid)>;
@@ -106,6 +111,12 @@ public:
     bool saveScreenshot(const QString& path);
     /// The status bar's warning text (tests).
     QString warningText() const;
+    /// Where the busy-machine note reads the load average (default: getloadavg's one-minute
+    /// value); tests set their own.
+    void setLoadSource(LoadSource source);
+    /// The status bar's busy-machine note: a run of a preset that states its time, on a machine
+    /// loaded beyond its cores, expected to take far longer than stated; empty when not shown.
+    QString busyText() const;
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -123,6 +134,12 @@ private:
     void showShortcuts();
     void showError(const QString& title, const QString& text, const char* objectName);
     void updateResumeAvailability();
+    /// A new run: no rate, ETA or busy note of the previous one.
+    void resetProgress();
+    /// ETA from the progress rate of the last minute (phases differ in cost, and so does a
+    /// machine's load), and the busy-machine note.
+    void updateEta(const core::StepMetrics& step);
+    void updateBusyNote(double elapsed, double eta);
 
     RunData* m_data = nullptr;
     EngineController* m_controller = nullptr;
@@ -148,6 +165,15 @@ private:
     QLabel* m_etaLabel = nullptr;
     QLabel* m_accuracyLabel = nullptr;
     QLabel* m_warningLabel = nullptr;
+    QLabel* m_busyLabel = nullptr;
+    LoadSource m_loadSource;
+    QElapsedTimer m_loadChecked;  ///< the load is read at most every few seconds
+    double m_load = -1;
+    /// The preset's stated time of the run in progress (0: none) and its title.
+    double m_expectedSeconds = 0;
+    QString m_expectedFrom;
+    /// (wall time, progress) of the recent steps, for the ETA's rate.
+    std::deque<std::pair<double, double>> m_rate;
     QString m_storePath;
     QString m_logPath;
     int m_warnings = 0;

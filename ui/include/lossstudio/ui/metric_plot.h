@@ -55,6 +55,10 @@ public:
     /// The run's warnings on this plot's step axis (owned by the plot).
     WarningMarkers* warningMarkers() const { return m_markers; }
 
+    /// The linear y range shown while no series has points, in the plotted unit (default 0 to 1;
+    /// accuracy in % sets 0 to 100, so the empty axis agrees with its label).
+    void setEmptyYRange(double lower, double upper);
+
     /// A horizontal line at `value` across the plot, named `label` in the legend, drawn while the
     /// series `key` (a spec's key) is shown and has points; the y axis is fitted to include it.
     /// Replaces an earlier threshold.
@@ -121,6 +125,7 @@ private:
     QCPGraph* m_threshold = nullptr;
     QString m_thresholdKey;
     double m_thresholdValue;
+    QCPRange m_emptyRange{0, 1};
 };
 
 }  // namespace lossstudio::ui

@@ -15,6 +15,9 @@ struct Preset {
     QString title;        ///< shown in the preset menu
     QString description;  ///< tooltip / explanation (paper setting, expected time)
     int order = 0;        ///< position in the menu
+    /// "expected_seconds": the stated time from Start to finished on an idle machine (the
+    /// studio says so when a busy machine takes far longer); 0 when the preset states none.
+    double expectedSeconds = 0;
     QJsonObject config;   ///< the keys the preset sets
 };
 

@@ -10,6 +10,13 @@
 
 namespace lossstudio::ui {
 
+/// What to do about a store error, as one sentence, for the SQLite errors a user can act on
+/// (not a database or damaged, locked by another writer, read-only, disk full or unreachable,
+/// cannot be opened, written by another version); empty for any other text. Any thread.
+QString storeErrorAdvice(const QString& error);
+/// `error`, followed by its storeErrorAdvice when there is one.
+QString withStoreAdvice(const QString& error);
+
 /// The run store the studio shows: one storage::RunReader (its own Qt Sql connection) shared by
 /// the runs browser, the replay and the compare view, and the path new runs are recorded in.
 /// Switching to another file replaces the reader only when the new one opened, so a bad file
