@@ -157,6 +157,8 @@ RunConfig collapseConfig(const std::string& recovery) {
     c.meta.initSteps = 0;
     c.collapse.window = 30;
     c.collapse.recovery = recovery;
+    // The collapse the fault hook injects is softplus's: its output stuck at 0 for every p.
+    c.loss.output = "softplus";
     return c;
 }
 
