@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonValue>
+#include <QLocale>
 #include <QRegularExpression>
 #include <QSet>
 #include <algorithm>
@@ -42,7 +43,7 @@ Result<std::string> setText(const QJsonValue& value, const std::string& key) {
             if (std::floor(d) == d && std::fabs(d) < 9.0e15) {
                 return std::to_string(static_cast<long long>(d));
             }
-            return QString::number(d, 'g', 17).toStdString();
+            return QString::number(d, 'g', QLocale::FloatingPointShortest).toStdString();
         }
         case QJsonValue::Array:
             return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact).toStdString();

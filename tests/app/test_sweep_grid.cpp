@@ -64,6 +64,11 @@ private Q_SLOTS:
         QCOMPARE(g.tasks[0].config.batchSize, 32);
         QCOMPARE(value(g.tasks[2].config, "optimizer.lr"), std::string("0.01"));
         QCOMPARE(g.tasks[2].config.batchSize, 64);
+        // The settings are the shortest text of each value, as a user would type it.
+        // (method, then the zipped group's keys in key order).
+        QCOMPARE(g.tasks[2].settings.size(), std::size_t{3});
+        QCOMPARE(g.tasks[2].settings[2].first, std::string("optimizer.lr"));
+        QCOMPARE(g.tasks[2].settings[2].second, std::string("0.01"));
         // Seeds of one config share the part of the identity before "-s".
         const std::string a = g.tasks[0].id;
         const std::string b = g.tasks[1].id;
@@ -95,6 +100,17 @@ private Q_SLOTS:
         QCOMPARE(config.steps, 100);
         QCOMPARE(config.meta.initSteps, 500);  // from the preset
         QCOMPARE(config.seed, 3u);
+    }
+
+    void theShippedGridsExpand() {
+        const QDir grids(QStringLiteral(LOSSSTUDIO_GRIDS_DIR));
+        const QStringList files = grids.entryList({QStringLiteral("*.json")}, QDir::Files);
+        QVERIFY2(!files.isEmpty(), qPrintable(grids.path()));
+        for (const QString& file : files) {
+            const auto parsed = lossstudio::app::readSweepGrid(grids.filePath(file));
+            QVERIFY2(parsed.ok(), parsed.error().c_str());
+            QVERIFY(!parsed.value().tasks.empty());
+        }
     }
 
     void badGridsFailNamingTheKey_data() {
