@@ -9,5 +9,6 @@ namespace lossstudio::app {
 int runCommand(const QStringList& args);     // cli_run.cpp: run CONFIG.json [--set k=v ...]
 int configCommand(const QStringList& args);  // cli_run.cpp: config --defaults | --keys | --check FILE
 int runsCommand(const QStringList& args);    // cli_runs.cpp: runs list|show|export|delete|merge
+int sweepCommand(const QStringList& args);   // cli_sweep.cpp: sweep plan GRID.json
 
 }  // namespace lossstudio::app

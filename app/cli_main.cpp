@@ -19,6 +19,7 @@ const char* const kUsage =
     "  config --check CONFIG.json                          validate a config (or preset) file\n"
     "  config --keys                                       list every config key with its description\n"
     "  runs list|show|export|delete|merge ... [--db PATH]  the run store\n"
+    "  sweep plan GRID.json [--json]                       expand a grid file into its tasks\n"
     "\n"
     "lossstudio-cli <command> --help shows a command's options.\n";
 
@@ -54,6 +55,9 @@ int main(int argc, char* argv[]) {
         }
         if (command == QLatin1String("runs")) {
             return lossstudio::app::runsCommand(args);
+        }
+        if (command == QLatin1String("sweep")) {
+            return lossstudio::app::sweepCommand(args);
         }
     } catch (const std::exception& e) {
         lossstudio::core::logger("app")->critical("{}: {}", command.toStdString(), e.what());

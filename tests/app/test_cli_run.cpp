@@ -1,8 +1,11 @@
 // lossstudio-cli run / config as a user calls them: exit codes, summaries, errors naming the key.
 #include <QDir>
+#include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSet>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -319,6 +322,40 @@ private Q_SLOTS:
         QCOMPARE(reader.value()->run(id.value()).value().status,
                  lossstudio::storage::RunStatus::Stopped);
         QVERIFY(reader.value()->latestCheckpoint(id.value()).ok());
+    }
+
+    void sweepPlanListsTasksAndRefusesABadGridNamingTheKey() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const auto write = [&dir](const QString& name, const QByteArray& json) {
+            QFile file(dir.filePath(name));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(json);
+        };
+        write(QStringLiteral("good.json"),
+              R"({"name": "tiny", "config": {"data": {"name": "synthetic"}, "steps": 40},
+                  "axes": {"method": ["cross_entropy", "adalfl"], "optimizer.lr": [0.1, 0.01]},
+                  "seeds": [0, 1]})");
+        write(QStringLiteral("bad.json"), R"({"name": "tiny", "axes": {"optimizer.lrr": [0.1]}})");
+        const Outcome plan =
+            runCli({QStringLiteral("sweep"), QStringLiteral("plan"),
+                    dir.filePath(QStringLiteral("good.json")), QStringLiteral("--json")});
+        QCOMPARE(plan.exitCode, 0);
+        const QJsonObject json = QJsonDocument::fromJson(plan.out.toUtf8()).object();
+        const QJsonArray tasks = json.value(QStringLiteral("tasks")).toArray();
+        QCOMPARE(tasks.size(), 8);
+        QSet<QString> ids;
+        for (const QJsonValue& t : tasks) {
+            ids.insert(t.toObject().value(QStringLiteral("id")).toString());
+            const QJsonObject config = t.toObject().value(QStringLiteral("config")).toObject();
+            QCOMPARE(config.value(QStringLiteral("steps")).toInt(), 40);
+        }
+        QCOMPARE(ids.size(), 8);
+        const Outcome bad = runCli({QStringLiteral("sweep"), QStringLiteral("plan"),
+                                    dir.filePath(QStringLiteral("bad.json"))});
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY2(bad.err.contains(QStringLiteral("optimizer.lrr")), qPrintable(bad.err));
+        QVERIFY(bad.out.isEmpty());
     }
 
     void divergenceExitsNonZero() {
